@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The `dag` command line: parses arguments, opens the project, dispatches, and maps outcomes to exit codes.
+import { readFileSync } from "node:fs";
+import { HELP, parseCommand } from "./cli-args.js";
+import { runCommand } from "./commands/run.js";
+import { statusCommand } from "./commands/status.js";
+import { formatConfigErrors } from "./config/config-error.js";
+import { openProject } from "./project.js";
+import { terminalOutput } from "./reporters/output.js";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const output = terminalOutput();
+  const parsed = parseCommand(argv);
+  if (!parsed.ok) {
+    output.error(`dag: ${parsed.error.message}`);
+    return 2;
+  }
+  const command = parsed.value;
+  switch (command.name) {
+    case "help": {
+      const text = command.topic === undefined ? HELP["main"] : HELP[command.topic];
+      if (text === undefined) {
+        output.error(`dag: no help for "${command.topic}"; commands: run, status`);
+        return 2;
+      }
+      output.out(text);
+      return 0;
+    }
+    case "version": {
+      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      output.out(pkg.version);
+      return 0;
+    }
+    case "run":
+    case "status": {
+      const project = await openProject(command.file);
+      if (!project.ok) {
+        output.error(formatConfigErrors(project.error, { color: command.color && process.stderr.isTTY === true }));
+        return 2;
+      }
+      if (command.name === "status") return statusCommand(project.value, command, output);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = (): void => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(130);
+        output.error("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…");
+        controller.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        return await runCommand(project.value, command, output, controller.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`dag: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,18 @@
+// `dag status`: which stages are cached, stale (and why) or never run; reads no unchanged file.
+import type { Command } from "../cli-args.js";
+import { selectStages } from "../graph.js";
+import type { Project } from "../project.js";
+import { statusJson, statusTable } from "../reporters/status-report.js";
+import { stageStates } from "../stage-states.js";
+import type { Output } from "../reporters/output.js";
+
+export async function statusCommand(project: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
+  const selected = selectStages(project.pipeline, { targets: [...command.targets] });
+  if (!selected.ok) {
+    output.error(`unknown stage "${selected.error.name}"${selected.error.hint ? `; ${selected.error.hint}` : ""}`);
+    return 2;
+  }
+  const states = await stageStates(project, selected.value);
+  output.out(command.json ? statusJson(states) + "\n" : statusTable(states));
+  return 0;
+}

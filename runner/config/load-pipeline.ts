@@ -1,0 +1,67 @@
+// Loads pipeline.yaml: parse, schema, per-stage and cross-stage checks, param resolution; all problems at once.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { err, ok, type Result } from "../../cache/result.js";
+import type { Pipeline, StageSpec } from "../pipeline.js";
+import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
+import { checkGraph } from "./check-graph.js";
+import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
+import { readYaml } from "./read-yaml.js";
+import { resolveParams } from "./resolve-params.js";
+import { checkSchema } from "./schema-check.js";
+
+/**
+ * Loads and checks the pipeline file `file` of the project at `root`. Either a Pipeline that
+ * passed every check, or every problem found, sorted by position (never just the first).
+ */
+export async function loadPipeline(file: string, root: string): Promise<Result<Pipeline, ConfigError[]>> {
+  const absolute = path.resolve(file);
+  const projectRoot = path.resolve(root);
+  const shown = displayPath(absolute);
+
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === "ENOENT" ? `pipeline file ${shown} does not exist` : code === "EISDIR" ? `${shown} is a folder, not a pipeline file` : `cannot read ${shown}: ${(error as Error).message}`;
+    const hint = code === "ENOENT" ? "run dag in the folder that holds pipeline.yaml, or name the pipeline file explicitly" : undefined;
+    return err([configError("missing-file", shown, { line: 0, col: 0 }, message, hint)]);
+  }
+
+  const source = readYaml(text, shown);
+  if (source.broken) return err(sortConfigErrors(source.errors));
+  const errors: ConfigError[] = [...source.errors, ...checkSchema(source)];
+
+  // Read on from whatever is well-formed, so one run reports every problem.
+  const top = isRecord(source.value) ? source.value : {};
+  const params = isRecord(top["params"]) ? top["params"] : {};
+  const stagesRaw = isRecord(top["stages"]) ? top["stages"] : {};
+  const built = await Promise.all(Object.entries(stagesRaw).map(([name, raw]) => buildStage(name, raw, projectRoot, source)));
+  const drafts: StageDraft[] = [];
+  for (const { draft, errors: stageErrors } of built) {
+    drafts.push(draft);
+    errors.push(...stageErrors);
+  }
+  errors.push(...checkGraph(drafts, source));
+
+  const stages = new Map<string, StageSpec>();
+  for (const draft of drafts) {
+    const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
+    errors.push(...resolved.errors);
+    const seed = typeof resolved.params["seed"] === "number" ? resolved.params["seed"] : typeof params["seed"] === "number" ? params["seed"] : 0;
+    stages.set(draft.name, {
+      name: draft.name,
+      module: draft.module ?? "",
+      ...(draft.description === undefined ? {} : { description: draft.description }),
+      deps: draft.deps,
+      outs: draft.outs,
+      params: resolved.params,
+      seed,
+      position: draft.position,
+    });
+  }
+
+  if (errors.length > 0) return err(sortConfigErrors(errors));
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: top["sweep"] });
+}

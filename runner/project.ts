@@ -1,0 +1,34 @@
+// Opens a project: loads and checks the pipeline file, then the cache store and stat cache beside it.
+import path from "node:path";
+import { CacheStore } from "../cache/store.js";
+import { StatCache } from "../cache/stat-cache.js";
+import type { Result } from "../cache/result.js";
+import { err, ok } from "../cache/result.js";
+import type { ConfigError } from "./config/config-error.js";
+import { loadPipeline } from "./config/load-pipeline.js";
+import type { Pipeline } from "./pipeline.js";
+import { KeyResolver } from "./resolve-key.js";
+
+/** Everything a command needs about one project. */
+export interface Project {
+  /** The folder holding the pipeline file; every relative path in it resolves here. */
+  readonly root: string;
+  /** `<root>/.dag`: the cache store, stat cache, lock and logs. */
+  readonly dagDir: string;
+  readonly pipeline: Pipeline;
+  readonly store: CacheStore;
+  readonly stats: StatCache;
+  readonly keys: KeyResolver;
+}
+
+/** Loads the pipeline file (relative to cwd); config errors come back all at once. */
+export async function openProject(file: string, cwd = process.cwd()): Promise<Result<Project, readonly ConfigError[]>> {
+  const absFile = path.resolve(cwd, file);
+  const root = path.dirname(absFile);
+  const loaded = await loadPipeline(absFile, root);
+  if (!loaded.ok) return err(loaded.error);
+  const dagDir = path.join(root, ".dag");
+  const stats = await StatCache.open(dagDir);
+  const store = new CacheStore(dagDir, stats);
+  return ok({ root, dagDir, pipeline: loaded.value, store, stats, keys: new KeyResolver(root, stats) });
+}

@@ -1,0 +1,65 @@
+// Formats a stage's live progress as one line: a bar with step counts, the phase, headline numbers, ETA.
+
+/** A compact, human number: 0.41236 → 0.412, 12345.6 → 12346. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(2);
+  if (abs >= 100) return value.toFixed(0);
+  return Number(value.toPrecision(3)).toString();
+}
+
+/** Seconds as `42s`, `3m05s` or `1h02m`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(Math.round(seconds - m * 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** `[██████░░░░░░]` for done/total, width cells. */
+export function progressBar(done: number, total: number, width = 20): string {
+  const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const full = Math.round(fraction * width);
+  return `[${"█".repeat(full)}${"░".repeat(width - full)}]`;
+}
+
+/** Headline numbers as `loss 0.41 val MRR 0.53`. */
+export function formatValues(values: Readonly<Record<string, number>> | undefined): string {
+  if (values === undefined) return "";
+  return Object.entries(values)
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .join(" ");
+}
+
+/** Tracks when a phase started, to estimate the time left in it. */
+export class EtaClock {
+  private phase: string | undefined;
+  private since = 0;
+  private startDone = 0;
+
+  /** Seconds left in the current phase at the current rate, or undefined before there is a rate. */
+  estimate(phase: string | undefined, done: number, total: number, now = performance.now()): number | undefined {
+    if (phase !== this.phase || done < this.startDone) {
+      this.phase = phase;
+      this.since = now;
+      this.startDone = done;
+      return undefined;
+    }
+    const elapsed = (now - this.since) / 1000;
+    const rate = (done - this.startDone) / elapsed;
+    return rate > 0 && elapsed > 0.5 ? (total - done) / rate : undefined;
+  }
+}
+
+/** The whole progress line. */
+export function progressLine(p: { done: number; total: number; phase?: string | undefined; values?: Readonly<Record<string, number>> | undefined }, eta: number | undefined): string {
+  const parts = [progressBar(p.done, p.total), `${p.done}/${p.total}`];
+  if (p.phase) parts.push(p.phase);
+  const values = formatValues(p.values);
+  if (values) parts.push(values);
+  if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+  return parts.join(" ");
+}

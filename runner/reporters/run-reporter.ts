@@ -1,0 +1,189 @@
+// Shows a run: one listr2 row per stage (cached / running with live progress / done / failed / skipped);
+// without a TTY listr2's simple renderer prints plain lines, with progress thinned to phase changes.
+import { Listr, PRESET_TIMER, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
+import type { RunEvent, StageFailure } from "../events.js";
+import { failureDetails, failureSummary } from "./failure-text.js";
+import { EtaClock, formatDuration, formatValues, progressLine } from "./progress-line.js";
+
+export interface RunReporterOptions {
+  /** Draw live rows (a terminal) or print plain lines (CI, pipes). */
+  readonly tty: boolean;
+  readonly out: NodeJS.WritableStream;
+}
+
+type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
+
+type Row = {
+  readonly name: string;
+  task: Task | undefined;
+  settle: (failure?: Error) => void;
+  readonly settled: Promise<Error | undefined>;
+  readonly eta: EtaClock;
+  lastPhase: string | undefined;
+  lastPrint: number;
+  metrics: Record<string, number>;
+};
+
+/** Headline metrics for a row: the MRR-style numbers a user looks at first. */
+function headline(metrics: Readonly<Record<string, number>>): string {
+  const keys = Object.keys(metrics).filter((k) => /^(test_)?mrr_/.test(k));
+  const chosen = keys.length > 0 ? keys : Object.keys(metrics).slice(0, 3);
+  return formatValues(Object.fromEntries(chosen.map((k) => [k, metrics[k] as number])));
+}
+
+/** Consumes RunEvents and renders them; `finish` resolves once the rows are drawn for the last time. */
+export class RunReporter {
+  private readonly rows = new Map<string, Row>();
+  private listr: Promise<void> | undefined;
+  private readonly failures: { stage: string; failure: StageFailure }[] = [];
+  private readonly skipped: string[] = [];
+  private readonly warnings: string[] = [];
+  private summary: Extract<RunEvent, { type: "run-end" }> | undefined;
+  private dryRun = false;
+
+  constructor(private readonly options: RunReporterOptions) {}
+
+  private write(text: string): void {
+    this.options.out.write(text.endsWith("\n") ? text : text + "\n");
+  }
+
+  readonly emit = (event: RunEvent): void => {
+    switch (event.type) {
+      case "run-start":
+        this.dryRun = event.dryRun;
+        if (event.dryRun) return;
+        this.start(event.stages);
+        return;
+      case "lock-wait":
+        this.write(`another dag run (pid ${event.holderPid}, since ${event.since}) holds this project; waiting for it to finish…`);
+        return;
+      case "warning":
+        this.warnings.push(event.message);
+        if (!this.options.tty || this.dryRun) this.write(`warning: ${event.message}`);
+        return;
+      case "stage-cached": {
+        if (this.dryRun) {
+          this.write(`${event.stage}: cached${event.restored ? " (would restore an earlier entry)" : ""}`);
+          return;
+        }
+        const row = this.rows.get(event.stage);
+        if (row?.task) row.task.title = `${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headline(event.metrics)}`.trimEnd();
+        row?.settle();
+        return;
+      }
+      case "stage-start": {
+        if (this.dryRun) {
+          this.write(`${event.stage}: would run (${event.reasons.join("; ")})`);
+          return;
+        }
+        const row = this.rows.get(event.stage);
+        if (row?.task) {
+          row.task.title = `${event.stage}  running`;
+          row.task.output = event.reasons.join("; ");
+        }
+        return;
+      }
+      case "stage-progress": {
+        const row = this.rows.get(event.stage);
+        if (row?.task === undefined) return;
+        const now = performance.now();
+        const eta = row.eta.estimate(event.phase, event.done, event.total, now);
+        if (!this.options.tty) {
+          const newPhase = event.phase !== row.lastPhase;
+          const final = event.done === event.total;
+          if (!newPhase && !final && now - row.lastPrint < 10_000) return;
+          row.lastPhase = event.phase;
+          row.lastPrint = now;
+        }
+        row.task.output = progressLine(event, eta);
+        return;
+      }
+      case "stage-metrics": {
+        const row = this.rows.get(event.stage);
+        if (row) Object.assign(row.metrics, event.values);
+        return;
+      }
+      case "stage-done": {
+        const row = this.rows.get(event.stage);
+        if (row?.task) row.task.title = `${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd();
+        row?.settle();
+        return;
+      }
+      case "stage-failed": {
+        this.failures.push({ stage: event.stage, failure: event.failure });
+        const row = this.rows.get(event.stage);
+        row?.settle(new Error(`${event.stage}  ${failureSummary(event.failure)}`));
+        return;
+      }
+      case "stage-skipped": {
+        this.skipped.push(event.stage);
+        if (this.dryRun) return;
+        const row = this.rows.get(event.stage);
+        if (row?.task) row.task.skip(`${event.stage}  skipped: ${event.because}`);
+        row?.settle();
+        return;
+      }
+      case "run-end":
+        this.summary = event;
+        return;
+      default: {
+        const never: never = event;
+        throw new Error(`unhandled event ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  private start(stages: readonly string[]): void {
+    for (const name of stages) {
+      let settle: (failure?: Error) => void = () => undefined;
+      const settled = new Promise<Error | undefined>((resolve) => {
+        settle = (failure?: Error) => resolve(failure);
+      });
+      this.rows.set(name, { name, task: undefined, settle, settled, eta: new EtaClock(), lastPhase: undefined, lastPrint: 0, metrics: {} });
+    }
+    const list = new Listr<unknown, "default", "simple">(
+      [...this.rows.values()].map((row) => ({
+        title: `${row.name}  waiting`,
+        task: async (_ctx: unknown, task: Task) => {
+          row.task = task;
+          const failure = await row.settled;
+          if (failure) throw failure;
+        },
+      })),
+      {
+        concurrent: true,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer: "default",
+        rendererOptions: { timer: PRESET_TIMER, collapseErrors: false, formatOutput: "truncate" },
+        fallbackRenderer: "simple",
+        fallbackRendererOptions: { timer: PRESET_TIMER },
+        fallbackRendererCondition: !this.options.tty,
+      },
+    );
+    this.listr = list.run().then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Waits for the rows to settle, then prints failure details, warnings and the run's totals. */
+  async finish(): Promise<void> {
+    if (this.listr) await this.listr;
+    if (this.options.tty) for (const w of this.warnings) this.write(`warning: ${w}`);
+    for (const { stage, failure } of this.failures) {
+      this.write("");
+      this.write(failureDetails(stage, failure, this.skipped));
+    }
+    const s = this.summary;
+    if (s === undefined) return;
+    if (this.dryRun) {
+      this.write(`dry run: nothing was run`);
+      return;
+    }
+    const parts = [`${s.ran} ran`, `${s.cached} cached`];
+    if (s.failed) parts.push(`${s.failed} failed`);
+    if (s.skipped) parts.push(`${s.skipped} skipped`);
+    this.write(`${parts.join(", ")} in ${formatDuration(s.seconds)}`);
+  }
+}

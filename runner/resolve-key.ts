@@ -1,0 +1,80 @@
+// Works out a stage's key from today's pipeline and the entries its upstream stages resolved to.
+import path from "node:path";
+import type { CacheEntry } from "../cache/cache-entry.js";
+import type { ContentHash, HashError, StageKey } from "../cache/digest.js";
+import { err, ok, type Result } from "../cache/result.js";
+import type { StatCache } from "../cache/stat-cache.js";
+import { fingerprintCode, type CodeFingerprint } from "./code-fingerprint.js";
+import type { StageSpec } from "./pipeline.js";
+import { makeKeyInputs, stageKey, type KeyInputs } from "./stage-key.js";
+
+/** An input or code file that could not be hashed (deleted since the pipeline was checked, unreadable…). */
+export interface UnhashableInput {
+  readonly reason: "unhashable";
+  readonly error: HashError;
+}
+
+export interface ResolvedKey {
+  readonly key: StageKey;
+  readonly inputs: KeyInputs;
+}
+
+/** Hashes code and inputs once per process; the stat cache makes unchanged files free. */
+export class KeyResolver {
+  private readonly code = new Map<string, Promise<CodeFingerprint>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly stats: StatCache,
+  ) {}
+
+  /** The fingerprint of a stage module (memoised: stages sharing lib files hash them once). */
+  fingerprint(module: string): Promise<CodeFingerprint> {
+    let found = this.code.get(module);
+    if (found === undefined) {
+      found = fingerprintCode(path.join(this.root, module), this.root, async (abs) => {
+        const hashed = await this.stats.hashFile(abs);
+        if (!hashed.ok) throw new UnhashableError(hashed.error);
+        return hashed.value;
+      });
+      this.code.set(module, found);
+    }
+    return found;
+  }
+
+  /**
+   * The key of `stage` given the entry each upstream stage resolved to. Every upstream stage the
+   * stage depends on must be in `upstream` (the caller walks the graph in order).
+   */
+  async resolve(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
+    const inputs: Record<string, { ref: string; hash: ContentHash }> = {};
+    for (const dep of stage.deps) {
+      if (dep.kind === "output") {
+        const entry = upstream.get(dep.stage);
+        const output = entry?.manifest.outputs[dep.out];
+        if (output === undefined) throw new Error(`internal: ${stage.name} resolved before ${dep.stage}:${dep.out}`);
+        inputs[dep.name] = { ref: `${dep.stage}:${dep.out}`, hash: output.hash };
+      } else {
+        const hashed = await this.stats.hashPath(path.join(this.root, dep.path));
+        if (!hashed.ok) return err({ reason: "unhashable", error: hashed.error });
+        inputs[dep.name] = { ref: dep.path, hash: hashed.value };
+      }
+    }
+    let code: CodeFingerprint;
+    try {
+      code = await this.fingerprint(stage.module);
+    } catch (error) {
+      if (error instanceof UnhashableError) return err({ reason: "unhashable", error: error.error });
+      throw error;
+    }
+    const keyInputs = makeKeyInputs({ stage: stage.name, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs });
+    return ok({ key: stageKey(keyInputs), inputs: keyInputs });
+  }
+}
+
+/** Carries a HashError out of the import walk, which hashes as it goes. */
+class UnhashableError extends Error {
+  constructor(readonly error: HashError) {
+    super(`${error.path}: ${error.detail}`);
+  }
+}

@@ -1,0 +1,11 @@
+// Test runner configuration: unit tests beside the logic, end-to-end tests through the real CLI.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
