@@ -4,7 +4,7 @@ import type { Result } from "../cache/result.js";
 import { err, ok } from "../cache/result.js";
 
 export interface CommonOptions {
-  /** The pipeline file, as given (default pipeline.yaml); relative paths in it resolve against its folder. */
+  /** The pipeline file, relative to the working folder (default pipeline.yaml); paths inside it resolve against the project root (the working folder). */
   readonly file: string;
   readonly color: boolean;
 }

@@ -2,8 +2,6 @@
 // The `dag` command line: parses arguments, opens the project, dispatches, and maps outcomes to exit codes.
 import { readFileSync } from "node:fs";
 import { HELP, parseCommand } from "./cli-args.js";
-import { runCommand } from "./commands/run.js";
-import { statusCommand } from "./commands/status.js";
 import { formatConfigErrors } from "./config/config-error.js";
 import { openProject } from "./project.js";
 import { terminalOutput } from "./reporters/output.js";
@@ -38,7 +36,12 @@ async function main(argv: readonly string[]): Promise<number> {
         output.error(formatConfigErrors(project.error, { color: command.color && process.stderr.isTTY === true }));
         return 2;
       }
-      if (command.name === "status") return statusCommand(project.value, command, output);
+      if (command.name === "status") {
+        const { statusCommand } = await import("./commands/status.js");
+        return statusCommand(project.value, command, output);
+      }
+      // Loaded only to run: listr2 and execa cost a status call a third of its time.
+      const { runCommand } = await import("./commands/run.js");
       const controller = new AbortController();
       let interrupts = 0;
       const onSignal = (): void => {

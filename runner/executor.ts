@@ -4,6 +4,7 @@ import path from "node:path";
 import type { CacheEntry } from "../cache/cache-entry.js";
 import type { StageKey } from "../cache/digest.js";
 import { asEntryRecord, type EntryRecord } from "./entry-record.js";
+import { previousInputs } from "./previous-inputs.js";
 import type { EmitEvent, StageFailure } from "./events.js";
 import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
@@ -33,18 +34,6 @@ export interface RunSummary {
 }
 
 type Outcome = "done" | "cached" | "failed" | "skipped" | "would-run";
-
-/** The inputs of the entry a stage last resolved to, to explain in words why it is stale now. */
-export async function previousInputs(project: Project, stage: string): Promise<KeyInputs | undefined> {
-  const current = await project.store.getCurrent(stage);
-  if (current !== undefined) {
-    const found = await project.store.lookup(stage, current);
-    if (found.ok) return asEntryRecord(found.value.manifest.record)?.inputs;
-  }
-  const all = await project.store.list(stage);
-  const last = all[all.length - 1];
-  return last === undefined ? undefined : asEntryRecord(last.manifest.record)?.inputs;
-}
 
 /** Why a stage will run, in words. */
 async function runReasons(project: Project, stage: string, inputs: KeyInputs, forced: boolean): Promise<string[]> {

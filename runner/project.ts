@@ -11,7 +11,7 @@ import { KeyResolver } from "./resolve-key.js";
 
 /** Everything a command needs about one project. */
 export interface Project {
-  /** The folder holding the pipeline file; every relative path in it resolves here. */
+  /** The working folder `dag` runs in; every relative path in the pipeline file resolves here. */
   readonly root: string;
   /** `<root>/.dag`: the cache store, stat cache, lock and logs. */
   readonly dagDir: string;
@@ -21,10 +21,14 @@ export interface Project {
   readonly keys: KeyResolver;
 }
 
-/** Loads the pipeline file (relative to cwd); config errors come back all at once. */
+/**
+ * Loads the pipeline file (relative to cwd); config errors come back all at once. The project root
+ * is the working folder: module and input paths in any pipeline file (`-f`) resolve against it, and
+ * the store lives in its `.dag/`.
+ */
 export async function openProject(file: string, cwd = process.cwd()): Promise<Result<Project, readonly ConfigError[]>> {
   const absFile = path.resolve(cwd, file);
-  const root = path.dirname(absFile);
+  const root = path.resolve(cwd);
   const loaded = await loadPipeline(absFile, root);
   if (!loaded.ok) return err(loaded.error);
   const dagDir = path.join(root, ".dag");

@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { CacheEntry } from "../cache/cache-entry.js";
 import { asEntryRecord } from "./entry-record.js";
-import { previousInputs } from "./executor.js";
+import { previousInputs } from "./previous-inputs.js";
 import type { Project } from "./project.js";
 import { staleReasons } from "./stale-reasons.js";
 

@@ -1,0 +1,87 @@
+// Unit tests of the cache key: canonical (order- and notation-free) and covering only what it should.
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { ContentHash } from "../../cache/digest.js";
+import { loadPipeline } from "../../runner/config/load-pipeline.js";
+import { makeKeyInputs, stageKey } from "../../runner/stage-key.js";
+import { staleReasons } from "../../runner/stale-reasons.js";
+
+const code = { files: { "stages/r.ts": "sha256:aa" as ContentHash }, packages: { yaml: "2.9.1" } };
+const input = { x: { ref: "load:x.npy", hash: "sha256:bb" as ContentHash } };
+
+function key(params: Record<string, unknown>, extra: Partial<Parameters<typeof makeKeyInputs>[0]> = {}): string {
+  return stageKey(makeKeyInputs({ stage: "ridge", module: "stages/r.ts", params, seed: 1, code, inputs: input, outs: ["W.npy"], ...extra }));
+}
+
+/** Loads a pipeline text in a temp project with empty stage modules and returns the params of each stage. */
+async function load(yaml: string): Promise<Map<string, Record<string, unknown>>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "dag-key-"));
+  mkdirSync(path.join(dir, "stages"));
+  for (const m of ["a", "b"]) writeFileSync(path.join(dir, `stages/${m}.ts`), "");
+  writeFileSync(path.join(dir, "pipeline.yaml"), yaml);
+  const loaded = await loadPipeline(path.join(dir, "pipeline.yaml"), dir);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  return new Map([...loaded.value.stages].map(([n, s]) => [n, { ...s.params }]));
+}
+
+describe("stage key", () => {
+  it("is the same for reordered YAML keys and for 0.030 vs 3e-2", async () => {
+    const one = await load(`stages:
+  a:
+    module: stages/a.ts
+    params: { alpha: 0.030, loss: { mse: 0.5, cosine: 0.5 } }
+    outs: [o]
+`);
+    const two = await load(`stages:
+  a:
+    outs: [o]
+    params:
+      loss:
+        cosine: 0.5
+        mse: 5e-1
+      alpha: 3e-2
+    module: stages/a.ts
+`);
+    expect(key(one.get("a") ?? {})).toBe(key(two.get("a") ?? {}));
+  });
+
+  it("ignores another stage's params", async () => {
+    const one = await load(`stages:
+  a: { module: stages/a.ts, params: { alpha: 1 }, outs: [o] }
+  b: { module: stages/b.ts, params: { beta: 1 }, outs: [o] }
+`);
+    const two = await load(`stages:
+  a: { module: stages/a.ts, params: { alpha: 1 }, outs: [o] }
+  b: { module: stages/b.ts, params: { beta: 2 }, outs: [o] }
+`);
+    expect(key(one.get("a") ?? {})).toBe(key(two.get("a") ?? {}));
+    expect(key(one.get("b") ?? {})).not.toBe(key(two.get("b") ?? {}));
+  });
+
+  it("changes with params, seed, code, package versions, input content and declared outputs", () => {
+    const base = key({ alpha: 1 });
+    expect(key({ alpha: 2 })).not.toBe(base);
+    expect(key({ alpha: 1 }, { seed: 2 })).not.toBe(base);
+    expect(key({ alpha: 1 }, { code: { ...code, files: { "stages/r.ts": "sha256:ab" as ContentHash } } })).not.toBe(base);
+    expect(key({ alpha: 1 }, { code: { ...code, packages: { yaml: "2.9.2" } } })).not.toBe(base);
+    expect(key({ alpha: 1 }, { inputs: { x: { ref: "load:x.npy", hash: "sha256:bc" as ContentHash } } })).not.toBe(base);
+    expect(key({ alpha: 1 }, { outs: ["W.npy", "b.npy"] })).not.toBe(base);
+    expect(key({ alpha: 1 }, { outs: ["W.npy"] })).toBe(base);
+  });
+
+  it("explains a change part by part, in words", () => {
+    const before = makeKeyInputs({ stage: "ridge", module: "stages/r.ts", params: { alpha: 0.03, loss: { mse: 0.5 } }, seed: 1, code, inputs: input, outs: ["W.npy"] });
+    const after = makeKeyInputs({
+      stage: "ridge",
+      module: "stages/r.ts",
+      params: { alpha: 0.1, loss: { mse: 0.5 } },
+      seed: 1,
+      code: { files: { "stages/r.ts": "sha256:ff" as ContentHash }, packages: { yaml: "2.9.1" } },
+      inputs: { x: { ref: "load:x.npy", hash: "sha256:cc" as ContentHash } },
+      outs: ["W.npy"],
+    });
+    expect(staleReasons(before, after)).toEqual(["params.alpha 0.03 → 0.1", "input load:x.npy changed", "code of stages/r.ts changed"]);
+  });
+});
