@@ -1,0 +1,57 @@
+// Checked access to the `load` stage's outputs shared by the pca, baseline-eval and ridge stages.
+import { closeSync, openSync, readSync } from "node:fs";
+import { StageFailure, depPath, type Job } from "./job.js";
+import type { Matrix } from "./matrix.js";
+import { parseNpyHeader, readIndex, readMatrix } from "./npy.js";
+
+/** Reads a declared input as a float32 matrix. */
+export function readDepMatrix(job: Job, name: string): Matrix {
+  return readMatrix(depPath(job, name));
+}
+
+/**
+ * Reads a declared index input and checks every entry addresses one of `bound` rows of `what`;
+ * a bad entry is a StageFailure naming the input, the position and the value.
+ */
+export function readDepIndex(job: Job, name: string, bound: number, what: string): Int32Array {
+  const index = readIndex(depPath(job, name));
+  for (let i = 0; i < index.length; i++) {
+    const v = index[i] as number;
+    if (!(v >= 0 && v < bound)) throw new StageFailure(`stage ${job.stage}: ${name}[${i}] = ${v} is not a row of ${what} (0..${bound - 1})`);
+  }
+  return index;
+}
+
+/** index[of[i]] for every i: e.g. the image of each training caption. */
+export function compose(index: Int32Array, of: Int32Array): Int32Array {
+  return of.map((i) => index[i] as number);
+}
+
+/** The distinct values of an index vector, ascending (numpy's np.unique). */
+export function uniqueSorted(index: Int32Array): Int32Array {
+  return Int32Array.from(new Set(index)).sort();
+}
+
+/** The shape of a .npy file from its header alone (no data read). */
+export function npyShape(file: string): number[] {
+  const fd = openSync(file, "r");
+  try {
+    const bytes = new Uint8Array(65_536);
+    const got = readSync(fd, bytes, 0, bytes.length, 0);
+    const header = parseNpyHeader(bytes.subarray(0, got), file);
+    if (!header.ok) throw new StageFailure(header.error.message);
+    return header.value.shape;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fails the stage unless the matrix holds only finite numbers. */
+export function requireFinite(job: Job, name: string, m: Matrix): void {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i] as number)) {
+      throw new StageFailure(`stage ${job.stage}: ${name} has a non-finite value at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Stage ridge: standardise both sides on the training split and fit the closed-form ridge map.
+//
+// Captions are standardised with the mean/std of the training captions, images with those of the
+// images of the training captions (one row per caption, as the reference does), both clipped to
+// ±params.clip for the fit. W = (XᵀX + αI)⁻¹XᵀY in float64, computed over the distinct training
+// images (see RidgeOptions.yRows). Validation, like the reference: captions[val_idx] standardised
+// (not clipped) and mapped through W (+ bias), against the whole standardised (not clipped) image
+// gallery; metrics.json holds the eight retrieval metrics and the map's orthogonality drift.
+import { StageFailure, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/job.js";
+import { multiply } from "./lib/products.js";
+import { allMetrics } from "./lib/metrics.js";
+import { writeMatrix, writeVector } from "./lib/npy.js";
+import { fitRidge, orthogonalityDrift } from "./lib/ridge.js";
+import { compose, readDepIndex, readDepMatrix, requireFinite } from "./lib/stage-data.js";
+import { fitScaler, standardize } from "./lib/standardize.js";
+
+runStage((job) => {
+  const alpha = param(job, "alpha", 0.03);
+  const clip = param(job, "clip", 8);
+  const intercept = param(job, "intercept", false);
+  if (!(alpha >= 0)) throw new StageFailure(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
+  if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
+  reportProgress(0, 2, "read");
+  const captions = readDepMatrix(job, "captions");
+  const images = readDepMatrix(job, "images");
+  requireFinite(job, "captions", captions);
+  requireFinite(job, "images", images);
+  const labels = readDepIndex(job, "labels", images.rows, "images");
+  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
+  const trainIdx = readDepIndex(job, "train_idx", captions.rows, "captions");
+  const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
+  if (trainIdx.length === 0) throw new StageFailure(`stage ${job.stage}: train_idx is empty`);
+  const trainImages = compose(labels, trainIdx);
+
+  reportProgress(1, 2, "standardise");
+  const sx = fitScaler(captions, trainIdx);
+  const sy = fitScaler(images, trainImages);
+  const xs = standardize(captions, sx, clip, trainIdx);
+  const ys = standardize(images, sy, clip);
+  reportProgress(2, 2, "standardise");
+
+  const fit = fitRidge(xs, ys, alpha, intercept, { yRows: trainImages, onProgress: (phase, done, total) => reportProgress(done, total, phase) });
+  if (!fit.ok) throw new StageFailure(`stage ${job.stage}: ${fit.error.message}`);
+  const { W, bias } = fit.value;
+  writeMatrix(outPath(job, "W.npy"), { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) });
+  writeVector(outPath(job, "bias.npy"), Float32Array.from(bias));
+  writeVector(outPath(job, "x_mean.npy"), Float32Array.from(sx.mean));
+  writeVector(outPath(job, "x_std.npy"), Float32Array.from(sx.std));
+  writeVector(outPath(job, "y_mean.npy"), Float32Array.from(sy.mean));
+  writeVector(outPath(job, "y_std.npy"), Float32Array.from(sy.std));
+
+  reportProgress(0, 1, "evaluate");
+  const queries = multiply(standardize(captions, sx, undefined, valIdx), W);
+  for (let r = 0; r < queries.rows; r++) {
+    for (let j = 0; j < queries.cols; j++) queries.data[r * queries.cols + j] = (queries.data[r * queries.cols + j] as number) + (bias[j] as number);
+  }
+  const metrics = valIdx.length === 0 ? undefined : allMetrics(queries, standardize(images, sy), compose(labels, valIdx));
+  reportProgress(1, 1, "evaluate");
+  writeMetrics(job, { ...(metrics ?? {}), orthogonality_drift: orthogonalityDrift(W) });
+});

@@ -1,0 +1,98 @@
+// Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, SIMD and JS paths.
+import { afterAll, describe, expect, it, vi } from "vitest";
+import type { Matrix } from "../../stages/lib/matrix.js";
+
+async function load(simd: boolean) {
+  vi.resetModules();
+  if (simd) delete process.env["DAG_NO_SIMD"];
+  else process.env["DAG_NO_SIMD"] = "1";
+  const kernels = await import("../../stages/lib/simd-kernels.js");
+  expect(kernels.simdAvailable()).toBe(simd);
+  return { products: await import("../../stages/lib/products.js"), scorer: await import("../../stages/lib/scorer.js") };
+}
+afterAll(() => {
+  delete process.env["DAG_NO_SIMD"];
+});
+
+/** Deterministic values in [-1, 1) from a linear congruential sequence. */
+function filled(rows: number, cols: number, seed: number): Matrix {
+  const data = new Float32Array(rows * cols);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 31 - 1;
+  }
+  return { rows, cols, data };
+}
+
+const at = (m: Matrix, i: number, j: number): number => m.data[i * m.cols + j] as number;
+
+for (const simd of [true, false]) {
+  describe(`products (${simd ? "SIMD" : "JS"})`, () => {
+    const a = filled(301, 7, 1); // 301 rows: two panels, the second partial; 7 columns: padding
+    const b = filled(301, 5, 2);
+    const rows = Int32Array.from({ length: 290 }, (_, i) => (i * 37) % 301);
+    const ca = [0.1, -0.2, 0.3, 0, 0.05, 1, -1];
+    const cb = [0.5, 0.25, -0.5, 0, 2];
+
+    it("gram: centred AᵀA of selected rows, symmetric, to 1e-12", async () => {
+      const { products } = await load(simd);
+      const g = products.gram(a, { rows, center: ca });
+      for (let i = 0; i < 7; i++) {
+        for (let j = 0; j < 7; j++) {
+          let want = 0;
+          for (const r of rows) want += (at(a, r, i) - (ca[i] as number)) * (at(a, r, j) - (ca[j] as number));
+          expect(Math.abs((g.data[i * 7 + j] as number) - want)).toBeLessThan(1e-12 * rows.length);
+        }
+      }
+    });
+
+    it("crossProduct: AᵀB with rows and centres on each side, and progress per panel", async () => {
+      const { products } = await load(simd);
+      const seen: string[] = [];
+      const c = products.crossProduct(a, b, { center: ca }, { rows: Int32Array.from({ length: 301 }, (_, i) => 300 - i), center: cb }, (done, total) => seen.push(`${done}/${total}`));
+      expect(seen).toEqual(["0/301", "256/301", "301/301"]);
+      for (let i = 0; i < 7; i++) {
+        for (let j = 0; j < 5; j++) {
+          let want = 0;
+          for (let r = 0; r < 301; r++) want += (at(a, r, i) - (ca[i] as number)) * (at(b, 300 - r, j) - (cb[j] as number));
+          expect(Math.abs((c.data[i * 5 + j] as number) - want)).toBeLessThan(1e-10);
+        }
+      }
+    });
+
+    it("multiply and multiplyABt: float32 products of odd shapes", async () => {
+      const { products } = await load(simd);
+      const x = filled(5, 9, 3), w = filled(9, 3, 4), g = filled(11, 9, 5);
+      const xw = products.multiply(x, w);
+      const xg = products.multiplyABt(x, g);
+      for (let i = 0; i < 5; i++) {
+        for (let j = 0; j < 3; j++) {
+          let want = 0;
+          for (let k = 0; k < 9; k++) want += at(x, i, k) * at(w, k, j);
+          expect(Math.abs((xw.data[i * 3 + j] as number) - want)).toBeLessThan(1e-5);
+        }
+        for (let j = 0; j < 11; j++) {
+          let want = 0;
+          for (let k = 0; k < 9; k++) want += at(x, i, k) * at(g, j, k);
+          expect(Math.abs((xg.data[i * 11 + j] as number) - want)).toBeLessThan(1e-5);
+        }
+      }
+    });
+
+    it("scorer: equal gallery rows get bit-identical scores wherever they sit in a block", async () => {
+      const { scorer } = await load(simd);
+      const g = filled(9, 13, 6);
+      g.data.copyWithin(8 * 13, 0, 13); // row 8 (a remainder row) = row 0
+      g.data.copyWithin(3 * 13, 0, 13); // row 3 (inside a block) = row 0
+      const q = filled(6, 13, 7);
+      const s = scorer.createScorer(g.data, 9, 13, 6);
+      const block = s.score(q.data, 6);
+      for (let i = 0; i < 6; i++) {
+        expect(block[i * s.ld + 3]).toBe(block[i * s.ld]);
+        expect(block[i * s.ld + 8]).toBe(block[i * s.ld]);
+      }
+      expect(() => s.score(q.data, 7)).toThrow(/exceed/);
+    });
+  });
+}
