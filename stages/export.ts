@@ -1,0 +1,123 @@
+// Stage export: map the test captions into image space and write the submission CSV (scored when the gallery is known).
+//
+// Test captions are standardised with the training statistics (x_mean/x_std from ridge), clipped
+// to ±params.clip, and mapped by params.model: the fine-tuned projector (weights.npz) or the ridge
+// map (W, bias). params.space says what vector is submitted for a prediction y (standardised
+// image space): raw maps it back to the image encoder's space, y·y_std + y_mean; standardized
+// submits y itself; dual submits y / y_std, the vector whose dot product with a raw image
+// μ + y_std·z is y·z plus a constant per query, so the challenge's dot-product scoring against raw
+// images ranks exactly as the standardised-space validation does (the common image mean μ then
+// adds nothing that differs between images, where with raw it adds a per-image bias μ·(image − μ)).
+// params.normalize L2-normalises every row. When test_images.npy has rows (the synthetic source
+// keeps the hidden gallery: row i is test caption i's image; otherwise the file is empty) the
+// submission is scored against it exactly as submitted, and metrics.json holds the eight metrics
+// prefixed `test_`; it always holds `rows`.
+import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
+import type { Matrix } from "./lib/matrix.js";
+import { allMetrics } from "./lib/metrics.js";
+import { l2NormalizeRows } from "./lib/normalize.js";
+import { readIndex, readVector } from "./lib/npy.js";
+import { readArray, withNpz } from "./lib/npz-archive.js";
+import { createProjector, disposeProjector, predict, projectorFromTensors, type NamedTensor, type Projector } from "./lib/projector.js";
+import { ok } from "./lib/result.js";
+import { npyShape, readDepMatrix, requireFinite } from "./lib/stage-data.js";
+import { standardize, unstandardize, type Scaler } from "./lib/standardize.js";
+import { writeSubmissionCsv } from "./lib/submission-csv.js";
+import { initBackend } from "./lib/tf-backend.js";
+
+function scaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
+  const mean = readVector(depPath(job, meanName));
+  const std = readVector(depPath(job, stdName));
+  if (mean.length !== cols || std.length !== cols) {
+    throw new StageFailure(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
+  }
+  return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
+}
+
+/** Each column j of m divided by d[j], as a new matrix. */
+function divideColumns(m: Matrix, d: Float64Array): Matrix {
+  const out = new Float32Array(m.data.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < m.cols; j++) out[r * m.cols + j] = (m.data[r * m.cols + j] as number) / (d[j] as number);
+  }
+  return { rows: m.rows, cols: m.cols, data: out };
+}
+
+/** Every member of weights.npz as a named float32 tensor. */
+async function readWeights(job: Job): Promise<NamedTensor[]> {
+  const file = depPath(job, "weights");
+  const read = await withNpz(file, async (archive) => {
+    const tensors: NamedTensor[] = [];
+    for (const key of archive.members.keys()) {
+      const array = await readArray(archive, key);
+      if (!array.ok) return array;
+      const a = array.value;
+      if (a.dtype !== "float32" && a.dtype !== "float64") throw new StageFailure(`${file} [${key}]: expected float32 weights, got ${a.dtype}`);
+      tensors.push({ name: key, shape: a.shape, data: a.dtype === "float32" ? a.data : Float32Array.from(a.data) });
+    }
+    return ok(tensors);
+  });
+  if (!read.ok) throw new StageFailure(read.error.message);
+  return read.value;
+}
+
+async function loadModel(job: Job, model: "finetune" | "ridge"): Promise<Projector> {
+  if (model === "ridge") {
+    const W = readDepMatrix(job, "W");
+    const bias = readVector(depPath(job, "bias"));
+    if (bias.length !== W.cols) throw new StageFailure(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
+    return createProjector({ head: "affine", hidden: 0, depth: 0, W, bias, seed: job.seed });
+  }
+  const made = projectorFromTensors(await readWeights(job));
+  if (!made.ok) throw new StageFailure(`${depPath(job, "weights")}: ${made.error.message}`);
+  return made.value;
+}
+
+runStage(async (job) => {
+  const model = choiceParam(job, "model", ["finetune", "ridge"] as const, "finetune");
+  const space = choiceParam(job, "space", ["raw", "standardized", "dual"] as const, "raw");
+  const normalize = param(job, "normalize", true);
+  const clip = param(job, "clip", 8);
+  if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
+  const backendName = choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto");
+
+  reportProgress(0, 3, "read");
+  const captions = readDepMatrix(job, "test_captions");
+  const ids = readIndex(depPath(job, "test_ids"));
+  if (ids.length !== captions.rows) {
+    throw new StageFailure(`stage ${job.stage}: test_ids has ${ids.length} ids but test_captions has ${captions.rows} rows`);
+  }
+  requireFinite(job, "test_captions", captions);
+  const backend = await initBackend(backendName);
+  if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
+  reportMeta({ backend: backend.value });
+  const projector = await loadModel(job, model);
+  if (projector.shape.dIn !== captions.cols) {
+    throw new StageFailure(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
+  }
+  const sx = scaler(job, "x_mean", "x_std", captions.cols);
+  const sy = scaler(job, "y_mean", "y_std", projector.shape.dOut);
+
+  reportProgress(1, 3, "predict");
+  const predicted = predict(projector, standardize(captions, sx, clip));
+  disposeProjector(projector);
+  const mapped: Matrix = space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
+  const submission = normalize ? l2NormalizeRows(mapped) : mapped;
+
+  reportProgress(2, 3, "write");
+  const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
+  if (!written.ok) throw new StageFailure(`stage ${job.stage}: ${written.error.message}`);
+
+  const metrics: Record<string, number> = { rows: written.value.rows };
+  // An empty test_images (any shape with no elements) means the gallery is hidden: nothing to score.
+  if (npyShape(depPath(job, "test_images")).reduce((a, b) => a * b, 1) > 0) {
+    const gallery = readDepMatrix(job, "test_images");
+    if (gallery.rows !== captions.rows || gallery.cols !== submission.cols) {
+      throw new StageFailure(`stage ${job.stage}: test_images is ${gallery.rows}×${gallery.cols}, expected one ${submission.cols}-d image per test caption (${captions.rows})`);
+    }
+    const truth = Int32Array.from({ length: captions.rows }, (_, i) => i);
+    for (const [key, value] of Object.entries(allMetrics(submission, gallery, truth))) metrics[`test_${key}`] = value;
+  }
+  reportProgress(3, 3, "write");
+  writeMetrics(job, metrics);
+});

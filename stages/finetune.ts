@@ -1,0 +1,133 @@
+// Stage finetune: train the projector (ridge map, optionally plus residual MLP blocks) and keep its best epoch.
+//
+// Training rows, as the reference: x = clip((captions[train_idx] − x_mean)/x_std, ±clip),
+// y = clip((images[labels[train_idx]] − y_mean)/y_std, ±clip). Validation every epoch:
+// captions[val_idx] standardised (not clipped) through the model, against the whole standardised
+// (not clipped) image gallery; epoch 0 is the ridge map itself and is kept if nothing beats it.
+// Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
+// validation predictions, standardised image space), curve.json (one record per epoch) and
+// metrics.json (the best epoch's eight metrics, best_epoch, epochs_run).
+import { writeFileSync } from "node:fs";
+import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
+import type { InfoNceDirection, LossWeights } from "./lib/losses.js";
+import type { Schedule } from "./lib/lr-schedule.js";
+import type { NdArray } from "./lib/npy.js";
+import { readVector, writeMatrix } from "./lib/npy.js";
+import { writeNpz } from "./lib/npz-write.js";
+import { createProjector, type Head } from "./lib/projector.js";
+import { compose, readDepIndex, readDepMatrix, requireFinite } from "./lib/stage-data.js";
+import { standardize, type Scaler } from "./lib/standardize.js";
+import { initBackend } from "./lib/tf-backend.js";
+import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train-projector.js";
+
+/** A whole-number param of at least `min`. */
+function intParam(job: Job, name: string, fallback: number, min: number): number {
+  const v = param(job, name, fallback);
+  if (!Number.isInteger(v) || v < min) throw new StageFailure(`stage ${job.stage}: params.${name} must be a whole number ≥ ${min}, got ${v}`);
+  return v;
+}
+
+/** A number param that must satisfy `ok`, described by `want` in the error. */
+function numParam(job: Job, name: string, fallback: number, ok: (v: number) => boolean, want: string): number {
+  const v = param(job, name, fallback);
+  if (!ok(v)) throw new StageFailure(`stage ${job.stage}: params.${name} must be ${want}, got ${v}`);
+  return v;
+}
+
+/** params.loss: the weights of MSE, cosine and InfoNCE (absent terms weigh 0). */
+function lossParam(job: Job): LossWeights {
+  const raw = param<Record<string, unknown>>(job, "loss", { mse: 0.5, cosine: 0.5, infonce: 0 });
+  const known = ["mse", "cosine", "infonce"];
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) throw new StageFailure(`stage ${job.stage}: params.loss.${key} is not a loss term (use ${known.join(", ")})`);
+  }
+  const weight = (key: string): number => {
+    const v = raw[key] ?? 0;
+    if (typeof v !== "number" || !(v >= 0)) throw new StageFailure(`stage ${job.stage}: params.loss.${key} must be a number ≥ 0, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const weights = { mse: weight("mse"), cosine: weight("cosine"), infonce: weight("infonce") };
+  if (weights.mse + weights.cosine + weights.infonce === 0) throw new StageFailure(`stage ${job.stage}: params.loss gives every term weight 0`);
+  return weights;
+}
+
+function scaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
+  const mean = readVector(depPath(job, meanName));
+  const std = readVector(depPath(job, stdName));
+  if (mean.length !== cols || std.length !== cols) {
+    throw new StageFailure(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
+  }
+  return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
+}
+
+runStage(async (job) => {
+  const head = choiceParam<Head>(job, "head", ["affine", "resmlp"], "resmlp");
+  const clip = numParam(job, "clip", 8, (v) => v > 0, "> 0");
+  const options: TrainOptions = {
+    epochs: intParam(job, "epochs", 10, 0),
+    batchSize: intParam(job, "batch_size", 4096, 1),
+    lr: numParam(job, "lr", 5e-4, (v) => v > 0, "> 0"),
+    weightDecay: numParam(job, "weight_decay", 5e-3, (v) => v >= 0, "≥ 0"),
+    warmupEpochs: numParam(job, "warmup_epochs", 1, (v) => v >= 0, "≥ 0"),
+    schedule: choiceParam<Schedule>(job, "schedule", ["cosine", "constant"], "cosine"),
+    gradClip: numParam(job, "grad_clip", 1, (v) => v >= 0, "≥ 0 (0 = no clipping)"),
+    dropout: numParam(job, "dropout", 0.15, (v) => v >= 0 && v < 1, "in [0, 1)"),
+    loss: {
+      weights: lossParam(job),
+      temperature: numParam(job, "temperature", 0.05, (v) => v > 0, "> 0"),
+      direction: choiceParam<InfoNceDirection>(job, "infonce_direction", ["symmetric", "caption_to_image"], "symmetric"),
+    },
+    patience: intParam(job, "patience", 5, 0),
+    select: choiceParam<MetricName>(job, "select", METRIC_NAMES, "mrr_full"),
+    seed: job.seed,
+  };
+  const hidden = intParam(job, "hidden", 1024, 1);
+  const depth = intParam(job, "depth", 2, head === "resmlp" ? 1 : 0);
+
+  const backend = await initBackend(choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto"));
+  if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
+  reportMeta({ backend: backend.value });
+
+  reportProgress(0, 2, "read");
+  const captions = readDepMatrix(job, "captions");
+  const images = readDepMatrix(job, "images");
+  requireFinite(job, "captions", captions);
+  requireFinite(job, "images", images);
+  const labels = readDepIndex(job, "labels", images.rows, "images");
+  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
+  const trainIdx = readDepIndex(job, "train_idx", captions.rows, "captions");
+  const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
+  if (trainIdx.length === 0) throw new StageFailure(`stage ${job.stage}: train_idx is empty`);
+  if (valIdx.length === 0) throw new StageFailure(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
+  const W = readDepMatrix(job, "W");
+  const bias = readVector(depPath(job, "bias"));
+  if (W.rows !== captions.cols || W.cols !== images.cols) {
+    throw new StageFailure(`stage ${job.stage}: W is ${W.rows}×${W.cols} but captions are ${captions.cols}-d and images ${images.cols}-d`);
+  }
+  if (bias.length !== W.cols) throw new StageFailure(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
+  const sx = scaler(job, "x_mean", "x_std", captions.cols);
+  const sy = scaler(job, "y_mean", "y_std", images.cols);
+
+  reportProgress(1, 2, "standardise");
+  const train = { x: standardize(captions, sx, clip, trainIdx), targets: standardize(images, sy, clip), labels: compose(labels, trainIdx) };
+  const val = { queries: standardize(captions, sx, undefined, valIdx), gallery: standardize(images, sy), truth: compose(labels, valIdx) };
+  reportProgress(2, 2, "standardise");
+
+  const projector = createProjector({ head, hidden, depth, W, bias, seed: options.seed });
+  const label = options.select.startsWith("mrr") ? "val MRR" : `val ${options.select}`;
+  const trained = trainProjector(projector, train, val, options, (p) => {
+    reportProgress(p.done, p.total, `epoch ${p.epoch}/${p.epochs}`, { loss: p.loss, [label]: p.best });
+  });
+  if (!trained.ok) throw new StageFailure(`stage ${job.stage}: ${trained.error.message}`);
+  const outcome = trained.value;
+
+  const arrays: Record<string, NdArray> = {};
+  for (const t of outcome.bestTensors) arrays[t.name] = { dtype: "float32", shape: [...t.shape], data: t.data, fortranOrder: false };
+  await writeNpz(outPath(job, "weights.npz"), arrays);
+  writeMatrix(outPath(job, "val_queries.npy"), outcome.valPredictions);
+  writeFileSync(outPath(job, "curve.json"), JSON.stringify(outcome.curve, null, 2) + "\n");
+  if (outcome.trainSeconds > 0) {
+    reportMeta({ train_seconds: Number(outcome.trainSeconds.toFixed(2)), train_gflops: Number((outcome.trainFlops / outcome.trainSeconds / 1e9).toFixed(2)) });
+  }
+  writeMetrics(job, { ...outcome.bestMetrics, best_epoch: outcome.bestEpoch, epochs_run: outcome.epochsRun });
+});
