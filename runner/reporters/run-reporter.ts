@@ -105,7 +105,7 @@ export class RunReporter {
       }
       case "stage-done": {
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = `${event.stage}  done  ${headline(event.metrics)}`.trimEnd();
         row?.settle();
         return;
       }

@@ -1,0 +1,81 @@
+// End-to-end: the real six-stage pipeline.yaml through the real CLI, shrunk to a small synthetic size.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { dag, REPO } from "./project.js";
+
+const METRIC_KEYS = ["mrr_full", "r1_full", "r5_full", "r10_full", "mrr_batch100", "r1_batch100", "r5_batch100", "r10_batch100"];
+
+/** The repo's pipeline.yaml with the data and the model made small enough for a test. */
+function smallPipeline(): string {
+  const yaml = readFileSync(path.join(REPO, "pipeline.yaml"), "utf8");
+  const replaced = yaml
+    .replace(/images: 2000\b/, "images: 300")
+    .replace(/test_captions: 1500\b/, "test_captions: 250")
+    .replace(/hidden: 1024\b/, "hidden: 64")
+    .replace(/epochs: \d+/, "epochs: 2")
+    .replace(/batch_size: \d+/, "batch_size: 256");
+  for (const part of ["images: 300", "test_captions: 250", "hidden: 64", "epochs: 2", "batch_size: 256"]) {
+    if (!replaced.includes(part)) throw new Error(`pipeline.yaml changed shape: could not set ${part}`);
+  }
+  return replaced;
+}
+
+function project(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "dag-pipeline-"));
+  symlinkSync(path.join(REPO, "stages"), path.join(dir, "stages"));
+  mkdirSync(path.join(dir, "data"));
+  writeFileSync(path.join(dir, "data/README.md"), "test data folder\n");
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
+  writeFileSync(path.join(dir, "pipeline.yaml"), smallPipeline());
+  return dir;
+}
+
+function json(dir: string, file: string): Record<string, number> {
+  return JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Record<string, number>;
+}
+
+describe("the default pipeline, small", () => {
+  it("--until ridge stops after ridge; a full run writes a valid submission and metrics for every stage", async () => {
+    const dir = project();
+    const until = await dag(dir, "run", "--until", "ridge");
+    expect(until.stderr).toBe("");
+    expect(until.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, "artifacts/ridge/W.npy"))).toBe(true);
+    for (const later of ["pca", "baseline-eval", "finetune", "export"]) expect(existsSync(path.join(dir, "artifacts", later))).toBe(false);
+
+    const full = await dag(dir, "run");
+    expect(full.exitCode).toBe(0);
+    expect(full.stdout).toMatch(/4 ran, 2 cached/);
+
+    for (const stage of ["baseline-eval", "ridge", "finetune"]) {
+      const metrics = json(dir, `artifacts/${stage}/metrics.json`);
+      for (const key of METRIC_KEYS) {
+        // Recall at chance can be exactly 0 for the baseline; an MRR is always positive.
+        expect(metrics[key], `${stage} ${key}`).toBeGreaterThanOrEqual(key.startsWith("mrr") ? Number.MIN_VALUE : 0);
+        expect(metrics[key], `${stage} ${key}`).toBeLessThanOrEqual(1);
+      }
+    }
+    const test = json(dir, "artifacts/export/metrics.json");
+    for (const key of METRIC_KEYS) expect(test[`test_${key}`], key).toBeGreaterThan(0.05);
+    // Learning helps: ridge is far above the no-learning baseline on held-out images.
+    expect(json(dir, "artifacts/ridge/metrics.json")["mrr_full"]).toBeGreaterThan(2 * (json(dir, "artifacts/baseline-eval/metrics.json")["mrr_full"] as number));
+
+    const csv = readFileSync(path.join(dir, "artifacts/export/submission.csv"), "utf8").trimEnd().split("\n");
+    expect(csv[0]).toBe("id,embedding");
+    expect(csv).toHaveLength(251);
+    csv.slice(1).forEach((line, i) => {
+      const match = /^(\d+),"(\[.*\])"$/.exec(line);
+      expect(match, line.slice(0, 40)).not.toBeNull();
+      expect(Number(match?.[1])).toBe(i + 1);
+      const vector = JSON.parse(match?.[2] as string) as number[];
+      expect(vector).toHaveLength(1536);
+      expect(vector.every(Number.isFinite)).toBe(true);
+    });
+
+    const status = JSON.parse((await dag(dir, "status", "--json")).stdout) as { stages: { name: string; state: string; meta: Record<string, unknown> }[] };
+    expect(status.stages.map((s) => s.state)).toEqual(Array(6).fill("cached"));
+    expect(status.stages.find((s) => s.name === "finetune")?.meta["backend"]).toMatch(/^(tensorflow|wasm|cpu)$/);
+  }, 300_000);
+});
