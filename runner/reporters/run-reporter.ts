@@ -1,6 +1,6 @@
 // Shows a run: one listr2 row per stage (cached / running with live progress / done / failed / skipped);
 // without a TTY listr2's simple renderer prints plain lines, with progress thinned to phase changes.
-import { Listr, PRESET_TIMER, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
+import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { EtaClock, formatDuration, formatValues, progressLine } from "./progress-line.js";
@@ -105,7 +105,7 @@ export class RunReporter {
       }
       case "stage-done": {
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  done  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = `${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd();
         row?.settle();
         return;
       }
@@ -155,9 +155,9 @@ export class RunReporter {
         exitOnError: false,
         registerSignalListeners: false,
         renderer: "default",
-        rendererOptions: { timer: PRESET_TIMER, collapseErrors: false, formatOutput: "truncate" },
+        // No listr timer: every row starts when the run does, so it would count time spent waiting.
+        rendererOptions: { collapseErrors: false, formatOutput: "truncate" },
         fallbackRenderer: "simple",
-        fallbackRendererOptions: { timer: PRESET_TIMER },
         fallbackRendererCondition: !this.options.tty,
       },
     );
