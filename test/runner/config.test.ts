@@ -86,7 +86,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(loadStage.module).toBe("stages/load.ts");
     expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "weights", kind: "output", stage: "finetune", out: "weights.npz" });
     expect(p.stages.get("ridge")!.outs).toContain("W.npy");
-    expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0.5, cosine: 0.5, infonce: 0 });
+    expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0.5, infonce: 1 });
     expect(p.params).toEqual({ seed: 42 });
     expect(p.sweep).toBeUndefined();
     expect(p.stages.get("load")!.position).toEqual({ line: 13, col: 3 });
