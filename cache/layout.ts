@@ -14,7 +14,7 @@ export interface CacheLayout {
   readonly logsDir: string;
   /** `.dag/corrupt/`: entries that failed verification, moved aside for inspection. */
   readonly corruptDir: string;
-  /** `.dag/current/<stage>`: the key of each stage's current entry. */
+  /** `.dag/current/<name>`: the key of the current entry of each stage (and of each variant link). */
   readonly currentDir: string;
   /** `.dag/lock`: held by the process that runs stages. */
   readonly lockFile: string;
@@ -33,6 +33,23 @@ export function isValidStageName(stage: string): boolean {
 export function assertStageName(stage: string): void {
   if (!isValidStageName(stage)) {
     throw new RangeError(`invalid stage name for the cache: ${JSON.stringify(stage)} (allowed: A-Z a-z 0-9 . _ -, no leading dot)`);
+  }
+}
+
+const LINK_NAME = /^[A-Za-z0-9_][A-Za-z0-9._=,@%~+-]{0,199}$/;
+
+/**
+ * True when `name` is usable as the name of an `artifacts/` link and its `.dag/current/` record: a
+ * stage name, or a stage variant's name such as `ridge@alpha=0.01` (also `= , @ % ~ +`; at most 200 characters).
+ */
+export function isValidLinkName(name: string): boolean {
+  return LINK_NAME.test(name);
+}
+
+/** Throws when a link name would escape its folder: the runner makes names safe before they get here. */
+export function assertLinkName(name: string): void {
+  if (!isValidLinkName(name)) {
+    throw new RangeError(`invalid artifact link name: ${JSON.stringify(name)} (allowed: A-Z a-z 0-9 . _ - = , @ % ~ +, no leading dot)`);
   }
 }
 
@@ -57,10 +74,10 @@ export function entryDirOf(layout: CacheLayout, stage: string, key: StageKey): s
   return path.join(layout.entriesDir, stage, key);
 }
 
-/** `<root>/artifacts/<stage>`: the link to the outputs of the stage's current entry. */
-export function artifactLinkOf(root: string, stage: string): string {
-  assertStageName(stage);
-  return path.join(path.resolve(root), "artifacts", stage);
+/** `<root>/artifacts/<name>`: the link to the outputs of the current entry of a stage (or of one of its variants). */
+export function artifactLinkOf(root: string, name: string): string {
+  assertLinkName(name);
+  return path.join(path.resolve(root), "artifacts", name);
 }
 
 /** A compact UTC timestamp usable in file names: `2024-05-01T12-30-45.123Z`. */

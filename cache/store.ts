@@ -1,9 +1,9 @@
 // The content-addressed store in .dag/: look up, write (atomically), discard and list stage entries.
 import { randomBytes } from "node:crypto";
 import { constants, type Dirent } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { linkArtifacts, readCurrentKey, writeCurrentKey, type SetCurrentError } from "./artifact-links.js";
+import { linkArtifacts, readCurrentKey, readCurrentKeys, unlinkArtifacts, writeCurrentKey, type SetCurrentError } from "./artifact-links.js";
 import { isAtomicTempName, writeFileAtomic } from "./atomic-write.js";
 import { entryAt, outputPathProblem, parseManifest, readEntry, verifyEntry, type CacheEntry, type Manifest, type OutputRecord } from "./cache-entry.js";
 import { parseStageKey, type StageKey } from "./digest.js";
@@ -51,7 +51,7 @@ const STRAY_TEMP_AGE_MS = 60_000;
  * The cache of one project, in `<project>/.dag/`. Every entry ever committed is kept in
  * `.dag/entries/<stage>/<key>/` (`outs/`, `manifest.json`, `log.txt`). An entry appears in one
  * rename of a complete folder, so a crashed stage never leaves a half entry. Methods that write
- * (begin, commit, discard, sweepTmp, setCurrent) are meant to run under the run lock (lock.ts).
+ * (begin, commit, discard, sweepTmp, setCurrent, clearCurrent, remove) are meant to run under the run lock (lock.ts).
  * Nothing is created on disk until something is written.
  */
 export class CacheStore {
@@ -217,20 +217,70 @@ export class CacheStore {
   }
 
   /**
-   * Makes `entry` the current entry of `stage`: `<root>/artifacts/<stage>` becomes a symlink to its
-   * `outs/` (swapped atomically; a real folder there is refused, never deleted), then its key is
-   * recorded in `.dag/current/<stage>`. Returns the link's path.
+   * Makes `entry` the current entry of `stage` under link name `link` (the stage's own name by
+   * default; a variant's, e.g. `ridge@alpha=0.01`, for variants): `<root>/artifacts/<link>`
+   * becomes a symlink to its `outs/` (swapped atomically; a real folder there is refused, never
+   * deleted), then its key is recorded in `.dag/current/<link>`. Returns the link's path.
    */
-  async setCurrent(root: string, stage: string, entry: CacheEntry): Promise<Result<string, SetCurrentError>> {
+  async setCurrent(root: string, stage: string, entry: CacheEntry, link: string = stage): Promise<Result<string, SetCurrentError>> {
     if (entry.stage !== stage) throw new RangeError(`an entry of stage ${JSON.stringify(entry.stage)} cannot be current for ${JSON.stringify(stage)}`);
-    const linked = await linkArtifacts(root, stage, entry.outDir);
-    if (linked.ok) await writeCurrentKey(this.layout.dagDir, stage, entry.key);
+    const linked = await linkArtifacts(root, link, entry.outDir);
+    if (linked.ok) await writeCurrentKey(this.layout.dagDir, link, entry.key);
     return linked;
   }
 
-  /** The key recorded as current for `stage` (`.dag/current/<stage>`), or undefined. */
-  getCurrent(stage: string): Promise<StageKey | undefined> {
-    return readCurrentKey(this.layout.dagDir, stage);
+  /** The key recorded as current for link `link` (a stage's name or a variant's link name, `.dag/current/<link>`), or undefined. */
+  getCurrent(link: string): Promise<StageKey | undefined> {
+    return readCurrentKey(this.layout.dagDir, link);
+  }
+
+  /** Every current record: link name → key. */
+  currentKeys(): Promise<Map<string, StageKey>> {
+    return readCurrentKeys(this.layout.dagDir);
+  }
+
+  /** Removes link `link` (`<root>/artifacts/<link>` if it is a symlink) and its current record. */
+  clearCurrent(root: string, link: string): Promise<void> {
+    return unlinkArtifacts(root, this.layout.dagDir, link);
+  }
+
+  /** Bytes on disk of an entry: every file below its folder (outputs, manifest, log), links not followed. */
+  async entrySize(entry: CacheEntry): Promise<number> {
+    let bytes = 0;
+    for (const node of await listTreeNoFollow(entry.dir)) {
+      if (node.kind === "dir") continue;
+      try {
+        bytes += (await lstat(path.join(entry.dir, ...node.relPath.split("/")))).size;
+      } catch {
+        // Gone since the listing: it frees nothing.
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * Deletes the entry of `stage` for `key`: its folder is first renamed into `.dag/tmp/` (so it
+   * vanishes from the store in one step and a crash mid-delete leaves no half entry), then removed.
+   * Returns false when there was no such entry. Run it under the run lock, never while a run may read the entry.
+   */
+  async remove(stage: string, key: StageKey): Promise<boolean> {
+    const dir = entryDirOf(this.layout, stage, checkedKey(key));
+    const doomed = path.join(this.layout.tmpDir, `removed-${stage}-${key}-${randomBytes(6).toString("hex")}`);
+    await mkdir(this.layout.tmpDir, { recursive: true });
+    try {
+      await rename(dir, doomed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    this.statCache.forget(dir);
+    await rm(doomed, { recursive: true, force: true });
+    try {
+      await rmdir(path.dirname(dir));
+    } catch {
+      // The stage has other entries (or the folder is already gone).
+    }
+    return true;
   }
 
   /**

@@ -2,12 +2,24 @@
 import { parseArgs } from "node:util";
 import type { Result } from "../cache/result.js";
 import { err, ok } from "../cache/result.js";
+import { didYouMeanHint } from "./config/did-you-mean.js";
+import { parseOverride, type ParamOverride } from "./param-overrides.js";
+import { parseDuration, parseSize } from "./quantities.js";
 
 export interface CommonOptions {
   /** The pipeline file, relative to the working folder (default pipeline.yaml); paths inside it resolve against the project root (the working folder). */
   readonly file: string;
   readonly color: boolean;
 }
+
+/** How `dag runs` orders its rows: by a metric, a param or `seconds`/`started`, highest first unless ascending. */
+export interface SortOrder {
+  readonly key: string;
+  readonly ascending: boolean;
+}
+
+/** The output formats of `dag runs`. */
+export type RunsFormat = "table" | "json" | "csv" | "md";
 
 export type Command =
   | { readonly name: "help"; readonly topic: string | undefined }
@@ -20,8 +32,26 @@ export type Command =
       readonly dryRun: boolean;
       readonly jobs: number;
       readonly wait: boolean;
+      /** `--set stage.param=value` overrides, in order (a later one wins). */
+      readonly set: readonly ParamOverride[];
+      /** False with `--no-sweep`: run the file's own variant only. */
+      readonly sweep: boolean;
     })
-  | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] });
+  | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] })
+  | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
+  | (CommonOptions & { readonly name: "diff"; readonly a: string; readonly b: string; readonly json: boolean })
+  | (CommonOptions & { readonly name: "report"; readonly targets: readonly string[]; readonly out: string })
+  | (CommonOptions & {
+      readonly name: "gc";
+      /** Also keep the N newest entries of every stage. */
+      readonly keepLast: number;
+      /** Only remove entries older than this many seconds. */
+      readonly olderThan: number | undefined;
+      /** Only remove (oldest first) until the store is at most this many bytes. */
+      readonly maxSize: number | undefined;
+      readonly dryRun: boolean;
+      readonly wait: boolean;
+    });
 
 export interface UsageError {
   readonly reason: "usage";
@@ -35,8 +65,13 @@ export const HELP: Record<string, string> = {
 Usage: dag <command> [options]
 
 Commands:
-  run [STAGE…]     run every stale stage (or STAGE… and what they need), in dependency order
+  run [STAGE…]     run every stale stage (or STAGE… and what they need), in dependency order;
+                   with a sweep block, every variant
   status           say, per stage, whether it is cached, stale (and why) or never run
+  runs [STAGE…]    a table of every cached variant: differing params, metrics, time (alias: exp show)
+  diff A B         two variants' params and metrics side by side
+  report           write an HTML page: the graph, metrics tables, training curves, sweep plots
+  gc               remove cache entries the current pipeline no longer reaches
 
 Options for every command:
   -f, --file PATH  the pipeline file (default: pipeline.yaml)
@@ -49,83 +84,232 @@ Exit codes: 0 ok, 1 a stage failed, 2 a usage or config error, 130 interrupted.
   run: `Usage: dag run [STAGE…] [options]
 
 Runs the stages whose cache key changed, in dependency order; cached stages start no process.
-With STAGE…, runs those stages and what they need.
+With STAGE…, runs those stages and what they need (a stage's name selects all its sweep
+variants; a variant's name, e.g. 'ridge[alpha=0.01]', that variant).
 
 Options:
-      --until STAGE  run STAGE and everything upstream of it
-      --force        re-run the selected stages even when cached
-  -n, --dry-run      print what would run and why; run nothing
-  -j, --jobs N       run up to N independent stages at once (default 1)
-      --no-wait      fail at once if another dag run holds the project lock (default: wait)
-  -f, --file PATH    the pipeline file (default: pipeline.yaml)
+      --until STAGE        run STAGE and everything upstream of it
+      --force              re-run the selected stages even when cached
+  -n, --dry-run            print what would run and why; run nothing
+  -j, --jobs N             run up to N independent stages at once (default 1)
+      --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
+      --no-sweep           ignore the sweep block: run the file's own variant only
+      --no-wait            fail at once if another dag run holds the project lock (default: wait)
+  -f, --file PATH          the pipeline file (default: pipeline.yaml)
 `,
   status: `Usage: dag status [STAGE…] [options]
 
-One row per stage: cached, stale (with the reasons, in words) or never run, with the last
-duration and headline metrics. Reads no unchanged file (a stat cache answers).
+One row per stage (and sweep variant): cached, stale (with the reasons, in words) or never run,
+with the last duration and headline metrics. Reads no unchanged file (a stat cache answers).
 
 Options:
       --json         print {"stages":[{"name","state","reasons","outputs","metrics","seconds"}]}
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
 `,
+  runs: `Usage: dag runs [STAGE…] [options]      (also: dag exp show)
+
+Every cached variant of the selected stages (default: all), one table per stage: the params that
+differ between its entries (upstream ones as STAGE.PARAM), its metrics, how long it took and when
+it ran. ● marks the entry the pipeline file resolves to, ○ the other variants of its sweep.
+
+Options:
+      --sort KEY[:asc]  order by a metric, a param, "seconds" or "started" (highest first;
+                        :asc for lowest first), e.g. --sort mrr_batch100
+      --json            print {"stages":[{"stage","params","metrics","runs":[…]}]}
+      --csv             print one CSV table (a row per entry, params.* and metrics.* columns)
+      --md              print Markdown tables, for reports
+  -f, --file PATH       the pipeline file (default: pipeline.yaml)
+`,
+  diff: `Usage: dag diff A B [options]
+
+Two cached variants side by side: the params that differ (upstream ones as STAGE.PARAM), every
+metric with the change, duration, and other differences of their inputs or code. A and B name an
+entry by key (as dag runs shows it; a unique prefix is enough, or STAGE:KEY), or a stage of the
+pipeline, e.g. ridge or 'ridge[alpha=0.01]' (the entry it resolves to, else its current one).
+
+Options:
+      --json         print {"a":{…},"b":{…},"params":[…],"metrics":[…],"other":[…]}
+  -f, --file PATH    the pipeline file (default: pipeline.yaml)
+`,
+  report: `Usage: dag report [STAGE…] [options]
+
+Writes one self-contained HTML page (no network needed to view it): the pipeline graph, a metrics
+table per stage, training curves of every entry that wrote curve.json, and each swept param
+against the metrics of the stages it affects.
+
+Options:
+  -o, --out PATH     where to write the page (default: report.html)
+  -f, --file PATH    the pipeline file (default: pipeline.yaml)
+`,
+  gc: `Usage: dag gc [options]
+
+Removes cache entries the current pipeline (with its sweep) does not reach: reachable are the
+entries its stages resolve to and those their artifacts/ links point at. Takes the project lock,
+so a running dag run never loses an entry it uses.
+
+Options:
+      --keep-last N     also keep the N newest entries of every stage (default 0)
+      --older-than AGE  only remove entries older than AGE (30m, 12h, 7d, 2w)
+      --max-size SIZE   only remove, oldest first, until the store is at most SIZE (500M, 2G)
+  -n, --dry-run         list what would be removed and the space it would free; remove nothing
+      --no-wait         fail at once if a dag run holds the project lock (default: wait)
+  -f, --file PATH       the pipeline file (default: pipeline.yaml)
+`,
 };
 
-const COMMANDS = ["run", "status", "help"] as const;
+const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "help"] as const;
+const LISTED = "run, status, runs, diff, report, gc";
 
 /** Parses argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): Result<Command, UsageError> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help") return ok({ name: "help", topic: undefined });
   if (first === "-v" || first === "--version") return ok({ name: "version" });
-  if (first === "help") return ok({ name: "help", topic: rest[0] });
+  if (first === "help") return ok({ name: "help", topic: rest[0] === "exp" ? "runs" : rest[0] });
   if (!(COMMANDS as readonly string[]).includes(first)) {
-    return err({ reason: "usage", command: undefined, message: `unknown command "${first}"; commands: run, status (see dag --help)` });
+    const hint = didYouMeanHint(first, LISTED.split(", "));
+    return err({ reason: "usage", command: undefined, message: `unknown command "${first}"${hint ? `; ${hint}` : ""}; commands: ${LISTED} (see dag --help)` });
+  }
+  if (first === "exp") {
+    const [sub, ...more] = rest;
+    if (sub === "show") return parseCommand(["runs", ...more]);
+    if (sub === "-h" || sub === "--help") return ok({ name: "help", topic: "runs" });
+    return err({ reason: "usage", command: "runs", message: `dag exp takes "show" (the same as dag runs), got ${sub === undefined ? "nothing" : `"${sub}"`}` });
   }
   const common = {
     file: { type: "string", short: "f", default: "pipeline.yaml" },
     "no-color": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   } as const;
+  const usage = (message: string): Result<Command, UsageError> => err({ reason: "usage", command: first, message });
   try {
-    if (first === "run") {
-      const { values, positionals } = parseArgs({
-        args: rest as string[],
-        allowPositionals: true,
-        options: {
-          ...common,
-          until: { type: "string" },
-          force: { type: "boolean", default: false },
-          "dry-run": { type: "boolean", short: "n", default: false },
-          jobs: { type: "string", short: "j", default: "1" },
-          "no-wait": { type: "boolean", default: false },
-        },
-      });
-      if (values.help) return ok({ name: "help", topic: "run" });
-      const jobs = Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) {
-        return err({ reason: "usage", command: "run", message: `--jobs takes a whole number of at least 1, got "${values.jobs}"` });
+    switch (first) {
+      case "run": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            until: { type: "string" },
+            force: { type: "boolean", default: false },
+            "dry-run": { type: "boolean", short: "n", default: false },
+            jobs: { type: "string", short: "j", default: "1" },
+            "no-wait": { type: "boolean", default: false },
+            set: { type: "string", multiple: true, default: [] },
+            "no-sweep": { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: "run" });
+        const jobs = Number(values.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs takes a whole number of at least 1, got "${values.jobs}"`);
+        const set: ParamOverride[] = [];
+        for (const text of values.set) {
+          const parsed = parseOverride(text);
+          if (!parsed.ok) return usage(parsed.error.message);
+          set.push(parsed.value);
+        }
+        return ok({
+          name: "run",
+          file: values.file,
+          color: !values["no-color"],
+          targets: positionals,
+          until: values.until,
+          force: values.force,
+          dryRun: values["dry-run"],
+          jobs,
+          wait: !values["no-wait"],
+          set,
+          sweep: !values["no-sweep"],
+        });
       }
-      return ok({
-        name: "run",
-        file: values.file,
-        color: !values["no-color"],
-        targets: positionals,
-        until: values.until,
-        force: values.force,
-        dryRun: values["dry-run"],
-        jobs,
-        wait: !values["no-wait"],
-      });
+      case "status": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: { ...common, json: { type: "boolean", default: false } },
+        });
+        if (values.help) return ok({ name: "help", topic: "status" });
+        return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals });
+      }
+      case "runs": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            sort: { type: "string" },
+            json: { type: "boolean", default: false },
+            csv: { type: "boolean", default: false },
+            md: { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: "runs" });
+        const formats = (["json", "csv", "md"] as const).filter((f) => values[f]);
+        if (formats.length > 1) return usage(`choose one of --json, --csv and --md, not ${formats.map((f) => `--${f}`).join(" and ")}`);
+        let sort: SortOrder | undefined;
+        if (values.sort !== undefined) {
+          const match = /^(.+?)(?::(asc|desc))?$/.exec(values.sort);
+          if (match === null || (match[1] as string).trim() === "") return usage(`--sort takes a metric or param name, e.g. --sort mrr_batch100 or --sort loss:asc`);
+          sort = { key: match[1] as string, ascending: match[2] === "asc" };
+        }
+        return ok({ name: "runs", file: values.file, color: !values["no-color"], targets: positionals, sort, format: formats[0] ?? "table" });
+      }
+      case "diff": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: { ...common, json: { type: "boolean", default: false } },
+        });
+        if (values.help) return ok({ name: "help", topic: "diff" });
+        if (positionals.length !== 2) return usage(`dag diff takes two variants (keys or stage names), got ${positionals.length}`);
+        return ok({ name: "diff", file: values.file, color: !values["no-color"], a: positionals[0] as string, b: positionals[1] as string, json: values.json });
+      }
+      case "report": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: { ...common, out: { type: "string", short: "o", default: "report.html" } },
+        });
+        if (values.help) return ok({ name: "help", topic: "report" });
+        return ok({ name: "report", file: values.file, color: !values["no-color"], targets: positionals, out: values.out });
+      }
+      case "gc": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            "keep-last": { type: "string", default: "0" },
+            "older-than": { type: "string" },
+            "max-size": { type: "string" },
+            "dry-run": { type: "boolean", short: "n", default: false },
+            "no-wait": { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: "gc" });
+        if (positionals.length > 0) return usage(`dag gc takes no stage names, got "${positionals.join(" ")}"`);
+        const keepLast = Number(values["keep-last"]);
+        if (!Number.isInteger(keepLast) || keepLast < 0) return usage(`--keep-last takes a whole number, got "${values["keep-last"]}"`);
+        const olderThan = values["older-than"] === undefined ? undefined : parseDuration(values["older-than"]);
+        if (olderThan !== undefined && !olderThan.ok) return usage(`--older-than: ${olderThan.error}`);
+        const maxSize = values["max-size"] === undefined ? undefined : parseSize(values["max-size"]);
+        if (maxSize !== undefined && !maxSize.ok) return usage(`--max-size: ${maxSize.error}`);
+        return ok({
+          name: "gc",
+          file: values.file,
+          color: !values["no-color"],
+          keepLast,
+          olderThan: olderThan?.value,
+          maxSize: maxSize?.value,
+          dryRun: values["dry-run"],
+          wait: !values["no-wait"],
+        });
+      }
+      default:
+        return usage(`unknown command "${first}"`);
     }
-    const { values, positionals } = parseArgs({
-      args: rest as string[],
-      allowPositionals: true,
-      options: { ...common, json: { type: "boolean", default: false } },
-    });
-    if (values.help) return ok({ name: "help", topic: "status" });
-    return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals });
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
-    return err({ reason: "usage", command: first, message: `${message} (see dag ${first} --help)` });
+    return usage(`${message} (see dag ${first} --help)`);
   }
 }

@@ -36,7 +36,7 @@ export interface RunSummary {
 type Outcome = "done" | "cached" | "failed" | "skipped" | "would-run";
 
 /** Why a stage will run, in words. */
-async function runReasons(project: Project, stage: string, inputs: KeyInputs, forced: boolean): Promise<string[]> {
+async function runReasons(project: Project, stage: StageSpec, inputs: KeyInputs, forced: boolean): Promise<string[]> {
   if (forced) return ["--force"];
   const before = await previousInputs(project, stage);
   return before === undefined ? ["never run"] : staleReasons(before, inputs);
@@ -57,7 +57,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     return spec;
   };
   const upstreamOf = (spec: StageSpec): string[] => [
-    ...new Set(spec.deps.flatMap((d) => (d.kind === "output" ? [d.stage] : []))),
+    ...new Set(spec.deps.flatMap((d) => (d.kind === "output" ? [d.from] : []))),
   ];
 
   const settle = async (name: string): Promise<void> => {
@@ -83,11 +83,11 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     }
     const { key, inputs } = keyed.value;
     if (!options.force) {
-      const hit = await project.store.lookup(name, key);
+      const hit = await project.store.lookup(spec.base, key);
       if (hit.ok) {
-        const restored = (await project.store.getCurrent(name)) !== key;
+        const restored = (await project.store.getCurrent(spec.artifact)) !== key;
         if (!options.dryRun) {
-          const linked = await project.store.setCurrent(project.root, name, hit.value);
+          const linked = await project.store.setCurrent(project.root, spec.base, hit.value, spec.artifact);
           if (!linked.ok) {
             outcome.set(name, "failed");
             emit({ type: "stage-failed", stage: name, failure: { reason: "artifacts", path: linked.error.path, detail: linked.error.detail } });
@@ -103,7 +103,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
         emit({ type: "warning", message: `stage ${name}: cache entry ${key} is corrupt (${hit.error.detail}); it was moved aside and the stage re-runs` });
       }
     }
-    const reasons = await runReasons(project, name, inputs, options.force);
+    const reasons = await runReasons(project, spec, inputs, options.force);
     emit({ type: "stage-start", stage: name, key, reasons });
     if (options.dryRun) {
       outcome.set(name, "would-run");
@@ -164,19 +164,19 @@ async function runOne(
   signal: AbortSignal,
   emit: EmitEvent,
 ): Promise<CacheEntry | undefined> {
-  const pending = await project.store.begin(spec.name, key);
+  const pending = await project.store.begin(spec.base, key);
   const deps: Record<string, string> = {};
   for (const dep of spec.deps) {
     if (dep.kind === "output") {
-      const upstream = resolved.get(dep.stage);
-      if (upstream === undefined) throw new Error(`internal: ${spec.name} started before ${dep.stage}`);
+      const upstream = resolved.get(dep.from);
+      if (upstream === undefined) throw new Error(`internal: ${spec.name} started before ${dep.from}`);
       deps[dep.name] = path.join(upstream.outDir, ...dep.out.split("/"));
     } else {
       deps[dep.name] = path.join(project.root, ...dep.path.split("/"));
     }
   }
   const job: StageJob = {
-    stage: spec.name,
+    stage: spec.base,
     params: spec.params,
     deps,
     outDir: pending.outDir,
@@ -216,7 +216,7 @@ async function runOne(
     emit({ type: "stage-failed", stage: spec.name, failure: { reason: "missing-outputs", missing, logFile, logTail: [] } });
     return undefined;
   }
-  const linked = await project.store.setCurrent(project.root, spec.name, committed.value);
+  const linked = await project.store.setCurrent(project.root, spec.base, committed.value, spec.artifact);
   if (!linked.ok) {
     emit({ type: "stage-failed", stage: spec.name, failure: { reason: "artifacts", path: linked.error.path, detail: linked.error.detail } });
     return undefined;

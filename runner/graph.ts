@@ -11,7 +11,7 @@ export function stageGraph(p: Pipeline): StageGraph {
   const graph = new Map<string, string[]>();
   for (const [name, stage] of p.stages) {
     const upstream: string[] = [];
-    for (const dep of stage.deps) if (dep.kind === "output" && !upstream.includes(dep.stage)) upstream.push(dep.stage);
+    for (const dep of stage.deps) if (dep.kind === "output" && !upstream.includes(dep.from)) upstream.push(dep.from);
     graph.set(name, upstream);
   }
   return graph;
@@ -166,18 +166,22 @@ export interface UnknownStage {
 /**
  * The stages to consider, in topological order: all of them with neither option (or no targets); with `targets`,
  * those stages and everything upstream of them; with `until`, that stage and everything upstream
- * of it (both options together: the union).
+ * of it (both options together: the union). A stage's name as written in the file stands for all
+ * of its sweep variants; a variant's own name (`ridge[alpha=0.01]`) for that variant alone.
  */
 export function selectStages(p: Pipeline, options: { targets?: readonly string[]; until?: string } = {}): Result<string[], UnknownStage> {
   const wanted = [...(options.targets ?? []), ...(options.until === undefined ? [] : [options.until])];
+  const names: string[] = [];
   for (const name of wanted) {
-    if (!p.stages.has(name)) {
-      const hint = didYouMeanHint(name, p.stages.keys());
+    const matches = p.stages.has(name) ? [name] : [...p.stages.values()].filter((stage) => stage.base === name).map((stage) => stage.name);
+    if (matches.length === 0) {
+      const hint = didYouMeanHint(name, new Set([...[...p.stages.values()].map((stage) => stage.base), ...p.stages.keys()]));
       return err({ reason: "unknown-stage", name, ...(hint === undefined ? {} : { hint }) });
     }
+    names.push(...matches);
   }
   const order = topoOrder(p);
   if (wanted.length === 0) return ok(order);
-  const selected = upstreamOf(p, wanted);
+  const selected = upstreamOf(p, names);
   return ok(order.filter((name) => selected.has(name)));
 }

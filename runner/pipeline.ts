@@ -8,15 +8,46 @@ export interface Pipeline {
   readonly root: string;
   /** Top-level params, as written (the values `${name}` references stand for). */
   readonly params: Readonly<Record<string, unknown>>;
-  /** Stages by name, in file order. */
+  /**
+   * Stages by name, in file order. As loaded, one per stage of the file; after sweep expansion
+   * (sweep.ts), one per variant, each variant right after the ones before it in file order.
+   */
   readonly stages: ReadonlyMap<string, StageSpec>;
-  /** The raw top-level `sweep` mapping, or undefined when absent (its meaning belongs to a later issue). */
-  readonly sweep: unknown;
+  /** The `sweep` block's axes in file order; empty when there is none. */
+  readonly sweep: readonly SweepAxis[];
+}
+
+/** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */
+export interface SweepAxis {
+  /** As written: `ridge.alpha`, `finetune.loss.infonce`. */
+  readonly id: string;
+  /** The stage whose param it is. */
+  readonly stage: string;
+  /** The param's path inside the stage's params: `["loss", "infonce"]`. */
+  readonly path: readonly string[];
+  /** The values to try, in file order, `${name}` references resolved; never empty, no duplicates. */
+  readonly values: readonly unknown[];
 }
 
 /** One stage: the module to run, what it reads, what it writes and its params. */
 export interface StageSpec {
+  /**
+   * The stage's name in this pipeline, unique: the YAML name, or for a sweep variant the YAML name
+   * and the swept values it runs with, e.g. `ridge[alpha=0.01]` (what rows and messages show).
+   */
   readonly name: string;
+  /**
+   * The stage's name in pipeline.yaml. Cache keys and entries use it, so a variant and the plain
+   * stage with the same params are one entry (`.dag/entries/<base>/<key>`).
+   */
+  readonly base: string;
+  /**
+   * The name of the stage's link `artifacts/<artifact>` and record `.dag/current/<artifact>`: the
+   * base name for the pipeline's own (un-swept) variant, `ridge@alpha=0.01` for other variants.
+   */
+  readonly artifact: string;
+  /** The swept values this variant runs with, by axis label (`alpha`, `ridge.alpha` for an upstream axis); empty when unswept. */
+  readonly variant: Readonly<Record<string, unknown>>;
   /** Project-relative POSIX path of the stage's module, normalised (e.g. "stages/ridge.ts"). */
   readonly module: string;
   readonly description?: string;
@@ -34,11 +65,27 @@ export interface StageSpec {
 
 /** One input of a stage: a declared output of an upstream stage, or a file or folder of the workspace. */
 export type DepSpec =
-  | { readonly name: string; readonly kind: "output"; readonly stage: string; readonly out: string }
+  | {
+      readonly name: string;
+      readonly kind: "output";
+      /** The upstream stage as written in pipeline.yaml; `stage:out` is the input's reference in keys and messages. */
+      readonly stage: string;
+      readonly out: string;
+      /** The pipeline stage (by `name`) it is read from: `stage` itself, or the matching sweep variant of it. */
+      readonly from: string;
+    }
   | { readonly name: string; readonly kind: "path"; readonly path: string; readonly isDir: boolean };
 
 /** A place in a source file; both numbers are 1-based. */
 export interface SourcePosition {
   readonly line: number;
   readonly col: number;
+}
+
+/** The seed a stage gets: its own params.seed if a number, else the top-level params.seed if a number, else 0. */
+export function stageSeed(params: Readonly<Record<string, unknown>>, top: Readonly<Record<string, unknown>>): number {
+  const own = params["seed"];
+  if (typeof own === "number") return own;
+  const shared = top["seed"];
+  return typeof shared === "number" ? shared : 0;
 }

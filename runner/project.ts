@@ -36,3 +36,8 @@ export async function openProject(file: string, cwd = process.cwd()): Promise<Re
   const store = new CacheStore(dagDir, stats);
   return ok({ root, dagDir, pipeline: loaded.value, store, stats, keys: new KeyResolver(root, stats) });
 }
+
+/** The same project seen through another pipeline: the file's after `--set` overrides and sweep expansion. */
+export function withPipeline(project: Project, pipeline: Pipeline): Project {
+  return { ...project, pipeline };
+}

@@ -43,16 +43,17 @@ export class KeyResolver {
   }
 
   /**
-   * The key of `stage` given the entry each upstream stage resolved to. Every upstream stage the
-   * stage depends on must be in `upstream` (the caller walks the graph in order).
+   * The key of `stage` given the entry each upstream stage resolved to, by pipeline stage name (a
+   * variant's name for variants). Every upstream stage the stage depends on must be in `upstream`
+   * (the caller walks the graph in order).
    */
   async resolve(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
     const inputs: Record<string, { ref: string; hash: ContentHash }> = {};
     for (const dep of stage.deps) {
       if (dep.kind === "output") {
-        const entry = upstream.get(dep.stage);
+        const entry = upstream.get(dep.from);
         const output = entry?.manifest.outputs[dep.out];
-        if (output === undefined) throw new Error(`internal: ${stage.name} resolved before ${dep.stage}:${dep.out}`);
+        if (output === undefined) throw new Error(`internal: ${stage.name} resolved before ${dep.from}:${dep.out}`);
         inputs[dep.name] = { ref: `${dep.stage}:${dep.out}`, hash: output.hash };
       } else {
         const hashed = await this.stats.hashPath(path.join(this.root, dep.path));
@@ -67,7 +68,8 @@ export class KeyResolver {
       if (error instanceof UnhashableError) return err({ reason: "unhashable", error: error.error });
       throw error;
     }
-    const keyInputs = makeKeyInputs({ stage: stage.name, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs });
+    // The base name, not the variant's: a variant and the plain stage with the same params are one entry.
+    const keyInputs = makeKeyInputs({ stage: stage.base, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs });
     return ok({ key: stageKey(keyInputs), inputs: keyInputs });
   }
 }

@@ -31,12 +31,13 @@ export async function stageStates(project: Project, stages: readonly string[]): 
   for (const name of stages) {
     const spec = project.pipeline.stages.get(name);
     if (spec === undefined) continue;
-    const entries = await project.store.list(name);
-    const currentKey = await project.store.getCurrent(name);
-    const currentEntry = entries.find((e) => e.key === currentKey) ?? entries[entries.length - 1];
+    const entries = await project.store.list(spec.base);
+    const currentKey = await project.store.getCurrent(spec.artifact);
+    // A variant never linked yet has no entry of its own to show (the stage's newest may be another variant's).
+    const currentEntry = entries.find((e) => e.key === currentKey) ?? (spec.artifact === spec.base ? entries[entries.length - 1] : undefined);
     const outputsOf = (entry: CacheEntry | undefined): Record<string, string> =>
-      entry === undefined ? {} : Object.fromEntries(spec.outs.map((o) => [o, path.join(project.root, "artifacts", name, ...o.split("/"))]));
-    const staleUpstream = [...new Set(spec.deps.flatMap((d) => (d.kind === "output" && states.get(d.stage) !== "cached" ? [d.stage] : [])))];
+      entry === undefined ? {} : Object.fromEntries(spec.outs.map((o) => [o, path.join(project.root, "artifacts", spec.artifact, ...o.split("/"))]));
+    const staleUpstream = [...new Set(spec.deps.flatMap((d) => (d.kind === "output" && states.get(d.from) !== "cached" ? [d.from] : [])))];
     if (staleUpstream.length > 0) {
       const state: StageState = entries.length === 0 ? "never run" : "stale";
       states.set(name, state);
@@ -68,7 +69,7 @@ export async function stageStates(project: Project, stages: readonly string[]): 
       continue;
     }
     const { key, inputs } = keyed.value;
-    const hit = await project.store.lookup(name, key);
+    const hit = await project.store.lookup(spec.base, key);
     if (hit.ok) {
       resolved.set(name, hit.value);
       states.set(name, "cached");
@@ -87,7 +88,7 @@ export async function stageStates(project: Project, stages: readonly string[]): 
       });
       continue;
     }
-    const before = await previousInputs(project, name);
+    const before = await previousInputs(project, spec);
     const state: StageState = entries.length === 0 ? "never run" : "stale";
     states.set(name, state);
     const record = asEntryRecord(currentEntry?.manifest.record);

@@ -1,20 +1,11 @@
 // Why a stage is stale, in words: compares the key inputs of its current entry with today's, part by part.
+import { flattenParams } from "./param-values.js";
 import type { KeyInputs } from "./stage-key.js";
 
 /** Renders a param value compactly for a reason line. */
 function show(value: unknown): string {
   if (value === undefined) return "(unset)";
   return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** Flattens nested params into dotted paths: { loss: { mse: 0.5 } } → { "loss.mse": 0.5 }. */
-export function flattenParams(value: unknown, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out[prefix] = value;
-  }
-  return out;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

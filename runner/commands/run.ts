@@ -1,13 +1,21 @@
-// `dag run`: selects stages, takes the project lock, runs what is stale and reports as it goes.
+// `dag run`: applies --set, expands the sweep, selects stages, takes the project lock, runs what is stale and reports as it goes.
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
 import { selectStages } from "../graph.js";
-import type { Project } from "../project.js";
+import { applyOverrides } from "../param-overrides.js";
+import { withPipeline, type Project } from "../project.js";
+import { expandSweep } from "../sweep.js";
 import type { Output } from "../reporters/output.js";
 import { RunReporter } from "../reporters/run-reporter.js";
 
-export async function runCommand(project: Project, command: Extract<Command, { name: "run" }>, output: Output, signal: AbortSignal): Promise<number> {
+export async function runCommand(opened: Project, command: Extract<Command, { name: "run" }>, output: Output, signal: AbortSignal): Promise<number> {
+  const overridden = applyOverrides(opened.pipeline, command.set);
+  if (!overridden.ok) {
+    output.error(overridden.error.message);
+    return 2;
+  }
+  const project = withPipeline(opened, command.sweep ? expandSweep(overridden.value) : overridden.value);
   const selected = selectStages(project.pipeline, {
     targets: [...command.targets],
     ...(command.until === undefined ? {} : { until: command.until }),

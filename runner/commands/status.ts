@@ -1,12 +1,14 @@
 // `dag status`: which stages are cached, stale (and why) or never run; reads no unchanged file.
 import type { Command } from "../cli-args.js";
 import { selectStages } from "../graph.js";
-import type { Project } from "../project.js";
+import { withPipeline, type Project } from "../project.js";
+import { expandSweep } from "../sweep.js";
 import { statusJson, statusTable } from "../reporters/status-report.js";
 import { stageStates } from "../stage-states.js";
 import type { Output } from "../reporters/output.js";
 
-export async function statusCommand(project: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
+export async function statusCommand(opened: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
+  const project = withPipeline(opened, expandSweep(opened.pipeline));
   const selected = selectStages(project.pipeline, { targets: [...command.targets] });
   if (!selected.ok) {
     output.error(`unknown stage "${selected.error.name}"${selected.error.hint ? `; ${selected.error.hint}` : ""}`);

@@ -130,7 +130,8 @@ async function readDep(
   const colon = written.indexOf(":");
   if (colon >= 0) {
     const out = toOutputPath(written.slice(colon + 1));
-    return { name: input, kind: "output", stage: written.slice(0, colon), out: out.ok ? out.value : written.slice(colon + 1) };
+    const stage = written.slice(0, colon);
+    return { name: input, kind: "output", stage, out: out.ok ? out.value : written.slice(colon + 1), from: stage };
   }
   const span = source.valueSpan(where);
   const relative = toProjectPath(root, written);

@@ -14,7 +14,8 @@ export type ConfigErrorReason =
   | "missing-input"
   | "bad-path"
   | "missing-module"
-  | "missing-file";
+  | "missing-file"
+  | "bad-sweep";
 
 /** One problem in a pipeline file. */
 export interface ConfigError {

@@ -2,9 +2,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { err, ok, type Result } from "../../cache/result.js";
-import type { Pipeline, StageSpec } from "../pipeline.js";
+import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { checkGraph } from "./check-graph.js";
+import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
 import { readYaml } from "./read-yaml.js";
 import { resolveParams } from "./resolve-params.js";
@@ -49,19 +50,23 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   for (const draft of drafts) {
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
     errors.push(...resolved.errors);
-    const seed = typeof resolved.params["seed"] === "number" ? resolved.params["seed"] : typeof params["seed"] === "number" ? params["seed"] : 0;
     stages.set(draft.name, {
       name: draft.name,
+      base: draft.name,
+      artifact: draft.name,
+      variant: {},
       module: draft.module ?? "",
       ...(draft.description === undefined ? {} : { description: draft.description }),
       deps: draft.deps,
       outs: draft.outs,
       params: resolved.params,
-      seed,
+      seed: stageSeed(resolved.params, params),
       position: draft.position,
     });
   }
+  const sweep = readSweep(top["sweep"], new Map([...stages].map(([name, stage]) => [name, stage.params])), params, source);
+  errors.push(...sweep.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: top["sweep"] });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes });
 }

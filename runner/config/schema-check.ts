@@ -95,10 +95,19 @@ function convert(error: ErrorObject, source: YamlSource): ConfigError | undefine
         const suggestion = fixed.length > 0 ? `, e.g. "${fixed}"` : "";
         return configError("schema", file, span, `invalid stage name "${name}"`, `stage names use lowercase letters, digits, "_" and "-", starting with a letter${suggestion}`);
       }
+      if (at.length === 1 && at[0] === "sweep") {
+        return configError("schema", file, span, `invalid sweep key "${name}"`, "name a stage param as STAGE.PARAM, e.g. ridge.alpha or finetune.loss.infonce");
+      }
       return configError("schema", file, span, `invalid input name "${name}" in ${where.replace(/^"deps" of /, "")}`, `input names use letters, digits and "_", not starting with a digit`);
     }
     case "minItems":
-      return configError("schema", file, source.valueSpan(at), `${where} is empty`, at.at(-1) === "outs" ? "list at least one file the stage writes" : undefined);
+      return configError(
+        "schema",
+        file,
+        source.valueSpan(at),
+        `${where} is empty`,
+        at.at(-1) === "outs" ? "list at least one file the stage writes" : at[0] === "sweep" ? "list at least one value to try" : undefined,
+      );
     case "minProperties":
       return configError("schema", file, source.valueSpan(at), `${where} is empty`, at.length === 1 && at[0] === "stages" ? "declare at least one stage" : undefined);
     case "minLength":
@@ -129,6 +138,7 @@ function describe(at: YamlPath): string {
     return `"${at.slice(2).join(".")}" of stage "${stage}"`;
   }
   if (at.length === 1) return top === "params" ? `top-level "params"` : `"${top}"`;
+  if (top === "sweep" && stage !== undefined) return `sweep "${stage}"`;
   return `"${at.join(".")}"`;
 }
 
@@ -138,7 +148,8 @@ function expectedAt(at: YamlPath): string | undefined {
   if (at.length === 0) return `a mapping with "stages" (and optional "params")`;
   if (at.length === 1 && top === "params") return "a mapping of param names to values";
   if (at.length === 1 && top === "stages") return "a mapping of stage names to stages";
-  if (at.length === 1 && top === "sweep") return "a mapping";
+  if (at.length === 1 && top === "sweep") return "a mapping of STAGE.PARAM to lists of values, e.g. ridge.alpha: [0.01, 0.1]";
+  if (at.length === 2 && top === "sweep") return "a list of values to try, e.g. [0.01, 0.1]";
   if (top !== "stages") return undefined;
   if (at.length === 2) return `a mapping with "module", "outs" and optional "deps", "params", "description"`;
   if (at.length === 3) {
@@ -163,6 +174,7 @@ function expectedAt(at: YamlPath): string | undefined {
 function typeHint(at: YamlPath, data: unknown): string | undefined {
   const field = at.length === 3 ? String(at[2]) : undefined;
   if (field === "outs" && typeof data === "string") return `write a list, e.g. outs: [${data}]`;
+  if (at.length === 2 && at[0] === "sweep" && (data === null || typeof data !== "object")) return `write a list, e.g. ${String(at[1])}: [${String(data)}]`;
   if (field === "deps" && Array.isArray(data)) return "name each input, e.g. deps: { captions: load:captions.npy, data: data/ }";
   return undefined;
 }

@@ -84,11 +84,11 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(p.stages.get("pca")!.seed).toBe(42);
     expect(loadStage.deps).toEqual([{ name: "data", kind: "path", path: "data", isDir: true }]);
     expect(loadStage.module).toBe("stages/load.ts");
-    expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "weights", kind: "output", stage: "finetune", out: "weights.npz" });
+    expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "weights", kind: "output", stage: "finetune", out: "weights.npz", from: "finetune" });
     expect(p.stages.get("ridge")!.outs).toContain("W.npy");
     expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0.5, infonce: 1 });
     expect(p.params).toEqual({ seed: 42 });
-    expect(p.sweep).toBeUndefined();
+    expect(p.sweep).toEqual([]);
     expect(p.stages.get("load")!.position).toEqual({ line: 13, col: 3 });
   });
 
@@ -131,16 +131,23 @@ describe("loadPipeline results", () => {
     expect(result.value.root).toBe(root);
   });
 
-  it("passes the sweep block through and keeps descriptions", async () => {
-    const p = await load(`stages:
+  it("reads the sweep block into axes and keeps descriptions", async () => {
+    const p = await load(`params:
+  seed: 3
+stages:
   a:
     module: stages/a.ts
     description: makes x
+    params: { alpha: 1, loss: { infonce: 0 } }
     outs: [x]
 sweep:
-  grid: {alpha: [1, 2]}
+  a.alpha: [1, 2]
+  a.loss.infonce: [0, "\${seed}"]
 `);
-    expect(p.sweep).toEqual({ grid: { alpha: [1, 2] } });
+    expect(p.sweep).toEqual([
+      { id: "a.alpha", stage: "a", path: ["alpha"], values: [1, 2] },
+      { id: "a.loss.infonce", stage: "a", path: ["loss", "infonce"], values: [0, 3] },
+    ]);
     expect(p.stages.get("a")!.description).toBe("makes x");
   });
 

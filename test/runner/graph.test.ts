@@ -10,15 +10,18 @@ function pipeline(stages: Record<string, readonly string[]>): Pipeline {
   for (const [name, upstream] of Object.entries(stages)) {
     specs.set(name, {
       name,
+      base: name,
+      artifact: name,
+      variant: {},
       module: `stages/${name}.ts`,
-      deps: [{ name: "data", kind: "path", path: "data", isDir: true }, ...upstream.map((up) => ({ name: `from_${up}`, kind: "output" as const, stage: up, out: "out.npy" }))],
+      deps: [{ name: "data", kind: "path", path: "data", isDir: true }, ...upstream.map((up) => ({ name: `from_${up}`, kind: "output" as const, stage: up, out: "out.npy", from: up }))],
       outs: ["out.npy"],
       params: {},
       seed: 0,
       position: { line: line++, col: 3 },
     });
   }
-  return { file: "/p/pipeline.yaml", root: "/p", params: {}, stages: specs, sweep: undefined };
+  return { file: "/p/pipeline.yaml", root: "/p", params: {}, stages: specs, sweep: [] };
 }
 
 /** The default pipeline's shape. */

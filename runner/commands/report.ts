@@ -1,0 +1,67 @@
+// `dag report`: gathers the catalog, the curve.json of every entry that wrote one and the sweep's charts, and writes one HTML page.
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "../cli-args.js";
+import { withPipeline, type Project } from "../project.js";
+import { baseStages, readCatalog } from "../read-catalog.js";
+import { curveCharts, plottedParams, sweepCharts, type CurveRecord } from "../report-data.js";
+import type { Output } from "../reporters/output.js";
+import { pipelineGraphSvg } from "../reporters/report-graph.js";
+import { reportHtml } from "../reporters/report-html.js";
+import type { StageCatalog } from "../run-catalog.js";
+import { expandSweep } from "../sweep.js";
+
+/** The file an entry's training curve is in, among its declared outputs. */
+const CURVE_FILE = "curve.json";
+
+export async function reportCommand(opened: Project, command: Extract<Command, { name: "report" }>, output: Output): Promise<number> {
+  const project = withPipeline(opened, expandSweep(opened.pipeline));
+  const stages = baseStages(project.pipeline, command.targets);
+  if (!stages.ok) {
+    output.error(`unknown stage "${stages.error.name}"${stages.error.hint ? `; ${stages.error.hint}` : ""}`);
+    return 2;
+  }
+  const { catalogs } = await readCatalog(project, stages.value);
+  const warnings: string[] = [];
+  const curves = [];
+  const sweeps = [];
+  for (const catalog of catalogs) {
+    curves.push(...curveCharts(catalog, await readCurves(catalog, warnings)));
+    sweeps.push(...sweepCharts(catalog, plottedParams(project.pipeline, catalog)));
+  }
+  const html = reportHtml({
+    title: `dag report — ${path.relative(project.root, project.pipeline.file) || project.pipeline.file}`,
+    generatedAt: new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC",
+    graphSvg: pipelineGraphSvg(project.pipeline),
+    catalogs,
+    curveCharts: curves,
+    sweepCharts: sweeps,
+  });
+  const target = path.resolve(project.root, command.out);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, html);
+  for (const warning of warnings) output.error(`warning: ${warning}`);
+  const entries = catalogs.reduce((n, c) => n + c.rows.length, 0);
+  output.out(`wrote ${path.relative(process.cwd(), target) || target}: ${entries} entries, ${curves.length + sweeps.length} charts`);
+  return 0;
+}
+
+/** The curve.json of each entry of the stage that declared one (entry key → records); unreadable files become warnings. */
+async function readCurves(catalog: StageCatalog, warnings: string[]): Promise<Map<string, CurveRecord[]>> {
+  const curves = new Map<string, CurveRecord[]>();
+  for (const row of catalog.rows) {
+    if (row.entry.manifest.outputs[CURVE_FILE] === undefined) continue;
+    const file = path.join(row.entry.outDir, CURVE_FILE);
+    try {
+      const parsed = JSON.parse(await readFile(file, "utf8")) as unknown;
+      if (!Array.isArray(parsed)) throw new Error("not a JSON array of per-epoch records");
+      curves.set(
+        row.key,
+        parsed.filter((r): r is CurveRecord => r !== null && typeof r === "object" && !Array.isArray(r)),
+      );
+    } catch (error) {
+      warnings.push(`${catalog.stage} ${row.key.slice(0, 10)}: cannot read ${CURVE_FILE} (${(error as Error).message})`);
+    }
+  }
+  return curves;
+}

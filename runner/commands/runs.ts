@@ -1,0 +1,42 @@
+// `dag runs` (also `dag exp show`): every cached variant of the selected stages, sorted and printed as a table, JSON, CSV or Markdown.
+import type { Command } from "../cli-args.js";
+import { didYouMeanHint } from "../config/did-you-mean.js";
+import { withPipeline, type Project } from "../project.js";
+import { baseStages, readCatalog } from "../read-catalog.js";
+import type { Output } from "../reporters/output.js";
+import { runsCsv, runsJson, runsMarkdown, runsText } from "../reporters/runs-table.js";
+import { sortCatalogs, sortKeys } from "../run-catalog.js";
+import { expandSweep } from "../sweep.js";
+
+export async function runsCommand(opened: Project, command: Extract<Command, { name: "runs" }>, output: Output): Promise<number> {
+  const project = withPipeline(opened, expandSweep(opened.pipeline));
+  const stages = baseStages(project.pipeline, command.targets);
+  if (!stages.ok) {
+    output.error(`unknown stage "${stages.error.name}"${stages.error.hint ? `; ${stages.error.hint}` : ""}`);
+    return 2;
+  }
+  let { catalogs } = await readCatalog(project, stages.value);
+  if (command.sort !== undefined) {
+    const known = sortKeys(catalogs);
+    if (!known.includes(command.sort.key)) {
+      const hint = didYouMeanHint(command.sort.key, known) ?? `metrics and params here: ${known.join(", ")}`;
+      output.error(`--sort: no metric or param "${command.sort.key}" in these runs; ${hint}`);
+      return 2;
+    }
+    catalogs = sortCatalogs(catalogs, command.sort.key, command.sort.ascending);
+  }
+  switch (command.format) {
+    case "json":
+      output.out(runsJson(catalogs) + "\n");
+      return 0;
+    case "csv":
+      output.out(runsCsv(catalogs));
+      return 0;
+    case "md":
+      output.out(runsMarkdown(catalogs));
+      return 0;
+    case "table":
+      output.out(runsText(catalogs));
+      return 0;
+  }
+}

@@ -1,0 +1,50 @@
+// Prints `dag gc`: what was (or would be) removed, the space freed, and why the rest stayed.
+import type { GcPlan, KeepReason } from "../gc-plan.js";
+import { showParamValue } from "../param-values.js";
+import { formatAge, formatSize } from "../quantities.js";
+import { SHORT_KEY } from "./runs-table.js";
+
+const KEPT: Record<KeepReason, string> = {
+  resolved: "the pipeline resolves to",
+  linked: "behind artifacts/ links",
+  "keep-last": "kept by --keep-last",
+  newer: "newer than --older-than",
+  "within-size": "within --max-size",
+};
+
+/** The gc summary; `describe` gives an entry's distinguishing params (`alpha=0.1`) by `stage\0key`. */
+export function gcText(plan: GcPlan, dryRun: boolean, describe: (stage: string, key: string) => Readonly<Record<string, unknown>>, now = Date.now()): string {
+  const lines: string[] = [];
+  const verb = dryRun ? "would remove" : "removed";
+  const n = plan.remove.length;
+  const after = plan.totalBytes - plan.freedBytes;
+  lines.push(
+    n === 0
+      ? `nothing to remove (store: ${formatSize(plan.totalBytes)})`
+      : `${verb} ${n} ${n === 1 ? "entry" : "entries"}, freeing ${formatSize(plan.freedBytes)} (store: ${formatSize(plan.totalBytes)} → ${formatSize(after)})${dryRun ? ":" : ""}`,
+  );
+  if (dryRun || n <= 50) {
+    const rows = plan.remove.map(({ entry, bytes }) => {
+      const params = Object.entries(describe(entry.stage, entry.key))
+        .map(([k, v]) => `${k}=${showParamValue(v)}`)
+        .join(" ");
+      return [entry.stage, entry.key.slice(0, SHORT_KEY), formatSize(bytes), formatAge(entry.manifest.createdAt, now), params];
+    });
+    const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => (r[i] as string).length)));
+    for (const r of rows) {
+      lines.push(`  ${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${(r[2] as string).padStart(widths[2] as number)}  ${(r[3] as string).padEnd(widths[3] as number)}  ${r[4]}`.trimEnd());
+    }
+  }
+  const counts = new Map<KeepReason, number>();
+  for (const kept of plan.keep) counts.set(kept.why, (counts.get(kept.why) ?? 0) + 1);
+  if (plan.keep.length > 0) {
+    const parts = [...counts].map(([why, count]) => `${count} ${KEPT[why]}`);
+    lines.push(`kept ${plan.keep.length} ${plan.keep.length === 1 ? "entry" : "entries"}: ${parts.join(", ")}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The line printed while gc waits for a running `dag run`. */
+export function gcWaitText(holderPid: number, since: string): string {
+  return `a dag run (pid ${holderPid}, since ${since}) holds this project; gc waits for it to finish…`;
+}

@@ -1,0 +1,121 @@
+// Assembles the self-contained `dag report` page: styles, the graph, the metrics tables, the charts' data, uPlot and the drawing script inlined.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { ChartSpec } from "../report-data.js";
+import type { StageCatalog } from "../run-catalog.js";
+import { showParamValue } from "../param-values.js";
+import { formatDuration } from "./progress-line.js";
+import { escapeHtml } from "./report-graph.js";
+import { REPORT_SCRIPT } from "./report-script.js";
+import { formatMetric, markSymbol, SHORT_KEY } from "./runs-table.js";
+
+/** Everything on the page. */
+export interface ReportPage {
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly graphSvg: string;
+  readonly catalogs: readonly StageCatalog[];
+  readonly curveCharts: readonly ChartSpec[];
+  readonly sweepCharts: readonly ChartSpec[];
+}
+
+/** uPlot's minified script and styles, read from its installed package (inlined: the page needs no network). */
+function uplotAssets(): { js: string; css: string } {
+  const require = createRequire(import.meta.url);
+  return {
+    js: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
+    css: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
+  };
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 0; background: #fafbfc; }
+main { max-width: 1240px; margin: 0 auto; padding: 18px 28px 60px; }
+h1 { font-size: 22px; margin: 8px 0 2px; }
+h2 { font-size: 17px; margin: 30px 0 10px; border-bottom: 1px solid #d9dee4; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+h3 small, .meta { color: #5d6773; font-weight: normal; }
+.graph .node rect { fill: #ffffff; stroke: #8a96a3; stroke-width: 1.2; }
+.graph .node.swept rect { fill: #f1f3f6; stroke: #4c5a69; stroke-width: 1.6; }
+.graph .name { font: 600 13px system-ui, sans-serif; fill: #1d232b; }
+.graph .sub { font: 11px system-ui, sans-serif; fill: #5d6773; }
+.graph .edge { fill: none; stroke: #9aa4b0; stroke-width: 1.4; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 13px; background: #fff; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e6e9ed; text-align: left; white-space: nowrap; }
+th { background: #f1f3f6; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.key { font-family: ui-monospace, Menlo, Consolas, monospace; color: #3d4652; }
+tr.yaml td { background: #f4f6f8; font-weight: 600; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+.chart { background: #fff; border: 1px solid #e1e5ea; border-radius: 6px; padding: 8px; min-height: 320px; }
+.legend-note { color: #5d6773; font-size: 12px; }
+`;
+
+function stageTable(catalog: StageCatalog): string {
+  if (catalog.rows.length === 0) return `<h3>${escapeHtml(catalog.stage)} <small>no cached variant</small></h3>`;
+  const head = ["", "key", ...catalog.differing, ...catalog.metrics, "time", "ran"].map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = catalog.rows
+    .map((row) => {
+      const cells = [
+        `<td title="${row.current === "yaml" ? "the pipeline file's variant" : row.current === "sweep" ? "a variant of its sweep" : ""}">${markSymbol(row.current)}</td>`,
+        `<td class="key" title="${escapeHtml(row.key)}">${escapeHtml(row.key.slice(0, SHORT_KEY))}</td>`,
+        ...catalog.differing.map((name) => `<td>${escapeHtml(showParamValue(row.params[name]))}</td>`),
+        ...catalog.metrics.map((name) => `<td class="num">${escapeHtml(formatMetric(row.metrics[name]))}</td>`),
+        `<td class="num">${row.seconds === undefined ? "" : escapeHtml(formatDuration(row.seconds))}</td>`,
+        `<td>${escapeHtml(row.startedAt.replace("T", " ").slice(0, 19))}</td>`,
+      ];
+      return `<tr${row.current === "yaml" ? ' class="yaml"' : ""}>${cells.join("")}</tr>`;
+    })
+    .join("\n");
+  const count = catalog.rows.length === 1 ? "1 cached variant" : `${catalog.rows.length} cached variants`;
+  return `<h3>${escapeHtml(catalog.stage)} <small>${count}</small></h3>\n<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+function chartGrid(charts: readonly ChartSpec[], offset: number): string {
+  return `<div class="charts">${charts.map((chart, i) => `<div class="chart" id="chart-${offset + i}" data-title="${escapeHtml(chart.title)}"></div>`).join("")}</div>`;
+}
+
+/** Inline JSON that cannot close its script element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/** The whole page. */
+export function reportHtml(page: ReportPage): string {
+  const { js, css } = uplotAssets();
+  const charts = [...page.curveCharts, ...page.sweepCharts];
+  const sections: string[] = [
+    `<h1>${escapeHtml(page.title)}</h1>`,
+    `<p class="meta">generated ${escapeHtml(page.generatedAt)} · ${page.catalogs.reduce((n, c) => n + c.rows.length, 0)} cached entries · ● the pipeline file's variant, ○ another variant of its sweep</p>`,
+    `<h2>Pipeline</h2>`,
+    `<div class="scroll">${page.graphSvg}</div>`,
+    `<h2>Metrics</h2>`,
+    ...page.catalogs.map(stageTable),
+  ];
+  if (page.curveCharts.length > 0) {
+    sections.push(`<h2>Training curves</h2>`, `<p class="legend-note">One line per cached variant; the thick line is the pipeline file's own. Click a legend entry to hide it.</p>`, chartGrid(page.curveCharts, 0));
+  }
+  if (page.sweepCharts.length > 0) {
+    sections.push(`<h2>Metrics vs swept params</h2>`, chartGrid(page.sweepCharts, page.curveCharts.length));
+  }
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(page.title)}</title>
+<style>${css}</style>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${sections.join("\n")}
+</main>
+<script type="application/json" id="report-data">${scriptJson({ charts })}</script>
+<script>${js}</script>
+<script>${REPORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
