@@ -103,12 +103,18 @@ export class CacheStore {
    * Turns a finished stage run into an entry: checks every declared output exists (naming each
    * missing one), makes the files in outs/ read-only (0444), hashes the outputs, writes
    * manifest.json, and renames the folder to `.dag/entries/<stage>/<key>`. If that entry already
-   * exists (a concurrent identical run) it is kept and this one discarded. On failure the pending
+   * exists (a concurrent identical run) it is kept and this one discarded, unless `replace` is set
+   * (a forced re-run): then the new entry takes its place in two renames. On failure the pending
    * entry is discarded (see `discard`) and the error carries the kept log's path.
    * `outputs` are the declared outputs (relative paths inside outs/: files or folders); `record`
    * is opaque JSON stored as manifest.record (what went into the key, metrics, timings…).
    */
-  async commit(pending: PendingEntry, outputs: readonly string[], record: unknown): Promise<Result<CommittedEntry, CommitError>> {
+  async commit(
+    pending: PendingEntry,
+    outputs: readonly string[],
+    record: unknown,
+    options: { readonly replace?: boolean } = {},
+  ): Promise<Result<CommittedEntry, CommitError>> {
     this.expectOpen(pending, "commit");
     const invalid = outputs.flatMap((output) => {
       const detail = outputPathProblem(output);
@@ -141,6 +147,7 @@ export class CacheStore {
     const undeclared = tree
       .filter((node) => node.kind !== "dir" && !declared.some((output) => node.relPath === output || node.relPath.startsWith(`${output}/`)))
       .map((node) => node.relPath);
+    if (options.replace === true) await this.setAside(pending.stage, pending.key);
     const published = await this.publish(pending, manifest);
     return ok({ ...published.entry, reused: published.reused, undeclared });
   }
@@ -265,6 +272,21 @@ export class CacheStore {
    */
   async remove(stage: string, key: StageKey): Promise<boolean> {
     const dir = entryDirOf(this.layout, stage, checkedKey(key));
+    if (!(await this.setAside(stage, key))) return false;
+    try {
+      await rmdir(path.dirname(dir));
+    } catch {
+      // The stage has other entries (or the folder is already gone).
+    }
+    return true;
+  }
+
+  /**
+   * Moves an entry out of the store in one rename (into `.dag/tmp/`, where a crash leaves it to
+   * sweepTmp) and deletes it; false when there was none.
+   */
+  private async setAside(stage: string, key: StageKey): Promise<boolean> {
+    const dir = entryDirOf(this.layout, stage, checkedKey(key));
     const doomed = path.join(this.layout.tmpDir, `removed-${stage}-${key}-${randomBytes(6).toString("hex")}`);
     await mkdir(this.layout.tmpDir, { recursive: true });
     try {
@@ -275,11 +297,6 @@ export class CacheStore {
     }
     this.statCache.forget(dir);
     await rm(doomed, { recursive: true, force: true });
-    try {
-      await rmdir(path.dirname(dir));
-    } catch {
-      // The stage has other entries (or the folder is already gone).
-    }
     return true;
   }
 

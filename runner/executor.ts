@@ -109,7 +109,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       outcome.set(name, "would-run");
       return;
     }
-    const entry = await runOne(project, spec, key, inputs, resolved, options.signal, emit);
+    const entry = await runOne(project, spec, key, inputs, resolved, options.force, options.signal, emit);
     if (entry === undefined) {
       outcome.set(name, "failed");
       return;
@@ -161,6 +161,7 @@ async function runOne(
   key: StageKey,
   inputs: KeyInputs,
   resolved: ReadonlyMap<string, CacheEntry>,
+  force: boolean,
   signal: AbortSignal,
   emit: EmitEvent,
 ): Promise<CacheEntry | undefined> {
@@ -209,7 +210,8 @@ async function runOne(
     startedAt,
     finishedAt: new Date().toISOString(),
   };
-  const committed = await project.store.commit(pending, spec.outs, record);
+  // A forced re-run replaces the entry it re-computed: its outputs and timing are the ones asked for.
+  const committed = await project.store.commit(pending, spec.outs, record, { replace: force });
   if (!committed.ok) {
     const logFile = await project.store.discard(pending);
     const missing = committed.error.reason === "missing-outputs" ? committed.error.missing : [];

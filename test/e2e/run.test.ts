@@ -121,8 +121,14 @@ describe("dag run", () => {
     const dir = chain();
     await dag(dir, "run");
     clearRuns(dir);
+    const before = JSON.parse(read(dir, `.dag/entries/a/${entries(dir, "a")[0]}/manifest.json`)) as { createdAt: string };
     expect((await dag(dir, "run", "--force", "--until", "b")).exitCode).toBe(0);
     expect(runsLog(dir)).toEqual(["a", "b"]);
+    // The re-run replaced the entry: one entry still, written by the forced run.
+    expect(entries(dir, "a")).toHaveLength(1);
+    const after = JSON.parse(read(dir, `.dag/entries/a/${entries(dir, "a")[0]}/manifest.json`)) as { createdAt: string };
+    expect(after.createdAt > before.createdAt).toBe(true);
+    expect(read(dir, "artifacts/a/out.txt")).toBe("A()");
   });
 
   it("a failing stage: exit 1, its name, code, log tail and log path, downstream skipped, previous outputs kept", async () => {
