@@ -23,6 +23,12 @@ export interface StageStatus {
   readonly meta: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** A status row whose metrics, timing and facts come from `entry` (the stage's current or matching one). */
+function statusOf(name: string, state: StageState, reasons: readonly string[], entry: CacheEntry | undefined, outputs: Record<string, string>): StageStatus {
+  const record = asEntryRecord(entry?.manifest.record);
+  return { name, state, reasons, outputs, metrics: record?.metrics ?? {}, seconds: record?.seconds, meta: record?.meta ?? {} };
+}
+
 /** Walks the stages in order, resolving keys from upstream entries the way a run would. */
 export async function stageStates(project: Project, stages: readonly string[]): Promise<StageStatus[]> {
   const resolved = new Map<string, CacheEntry>();
@@ -35,72 +41,43 @@ export async function stageStates(project: Project, stages: readonly string[]): 
     const currentKey = await project.store.getCurrent(spec.artifact);
     // A variant never linked yet has no entry of its own to show (the stage's newest may be another variant's).
     const currentEntry = entries.find((e) => e.key === currentKey) ?? (spec.artifact === spec.base ? entries[entries.length - 1] : undefined);
-    const outputsOf = (entry: CacheEntry | undefined): Record<string, string> =>
+    const linkedOutputs = (entry: CacheEntry | undefined): Record<string, string> =>
       entry === undefined ? {} : Object.fromEntries(spec.outs.map((o) => [o, path.join(project.root, "artifacts", spec.artifact, ...o.split("/"))]));
+    const notCached: StageState = entries.length === 0 ? "never run" : "stale";
+    const stale = (reasons: readonly string[]): void => {
+      states.set(name, notCached);
+      out.push(statusOf(name, notCached, reasons, currentEntry, linkedOutputs(currentEntry)));
+    };
+
     const staleUpstream = [...new Set(spec.deps.flatMap((d) => (d.kind === "output" && states.get(d.from) !== "cached" ? [d.from] : [])))];
     if (staleUpstream.length > 0) {
-      const state: StageState = entries.length === 0 ? "never run" : "stale";
-      states.set(name, state);
-      const record = asEntryRecord(currentEntry?.manifest.record);
-      out.push({
-        name,
-        state,
-        reasons: staleUpstream.map((u) => `upstream ${u} is ${states.get(u) === "never run" ? "not run yet" : "stale"}`),
-        outputs: outputsOf(currentEntry),
-        metrics: record?.metrics ?? {},
-        seconds: record?.seconds,
-        meta: record?.meta ?? {},
-      });
+      stale(staleUpstream.map((u) => `upstream ${u} is ${states.get(u) === "never run" ? "not run yet" : "stale"}`));
       continue;
     }
     const keyed = await project.keys.resolve(spec, resolved);
     if (!keyed.ok) {
-      states.set(name, "stale");
-      const record = asEntryRecord(currentEntry?.manifest.record);
-      out.push({
-        name,
-        state: entries.length === 0 ? "never run" : "stale",
-        reasons: [`cannot read ${path.relative(project.root, keyed.error.error.path)}: ${keyed.error.error.detail}`],
-        outputs: outputsOf(currentEntry),
-        metrics: record?.metrics ?? {},
-        seconds: record?.seconds,
-        meta: record?.meta ?? {},
-      });
+      stale([`cannot read ${path.relative(project.root, keyed.error.error.path)}: ${keyed.error.error.detail}`]);
       continue;
     }
     const { key, inputs } = keyed.value;
     const hit = await project.store.lookup(spec.base, key);
-    if (hit.ok) {
-      resolved.set(name, hit.value);
-      states.set(name, "cached");
-      const record = asEntryRecord(hit.value.manifest.record);
-      const isCurrent = currentKey === key;
-      out.push({
-        name,
-        state: "cached",
-        reasons: isCurrent ? [] : ["an earlier entry matches: `dag run` restores it without running"],
-        outputs: isCurrent
-          ? outputsOf(hit.value)
-          : Object.fromEntries(spec.outs.map((o) => [o, path.join(hit.value.outDir, ...o.split("/"))])),
-        metrics: record?.metrics ?? {},
-        seconds: record?.seconds,
-        meta: record?.meta ?? {},
-      });
+    if (!hit.ok) {
+      const before = await previousInputs(project, spec);
+      stale(before === undefined ? [] : staleReasons(before, inputs));
       continue;
     }
-    const before = await previousInputs(project, spec);
-    const state: StageState = entries.length === 0 ? "never run" : "stale";
-    states.set(name, state);
-    const record = asEntryRecord(currentEntry?.manifest.record);
-    out.push({
-      name,
-      state,
-      reasons: before === undefined ? [] : staleReasons(before, inputs),
-      outputs: outputsOf(currentEntry),
-      metrics: record?.metrics ?? {},
-      seconds: record?.seconds,
-      meta: record?.meta ?? {},
-    });
+    resolved.set(name, hit.value);
+    states.set(name, "cached");
+    const isCurrent = currentKey === key;
+    out.push(
+      statusOf(
+        name,
+        "cached",
+        isCurrent ? [] : ["an earlier entry matches: `dag run` restores it without running"],
+        hit.value,
+        isCurrent ? linkedOutputs(hit.value) : Object.fromEntries(spec.outs.map((o) => [o, path.join(hit.value.outDir, ...o.split("/"))])),
+      ),
+    );
   }
   await project.stats.save();
   return out;
