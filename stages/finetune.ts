@@ -7,7 +7,10 @@
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
 // metrics.json (the best epoch's eight metrics, best_epoch, epochs_run).
+// On the wasm and cpu backends the matrix products run on params.threads threads (default every
+// core, DAG_THREADS caps it) with the same result for any count; meta product_threads says how many.
 import { writeFileSync } from "node:fs";
+import { threadCount } from "./lib/kernel-pool.js";
 import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
 import type { InfoNceDirection, LossWeights } from "./lib/losses.js";
 import type { Schedule } from "./lib/lr-schedule.js";
@@ -51,6 +54,13 @@ function lossParam(job: Job): LossWeights {
   return weights;
 }
 
+/** params.threads: threads of the training products, every core by default; DAG_THREADS caps it. */
+function threadsParam(job: Job): number {
+  const threads = intParam(job, "threads", threadCount(), 1);
+  const cap = Number(process.env["DAG_THREADS"]);
+  return Number.isInteger(cap) && cap > 0 ? Math.min(threads, cap) : threads;
+}
+
 function scaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
   const mean = readVector(depPath(job, meanName));
   const std = readVector(depPath(job, stdName));
@@ -84,9 +94,12 @@ runStage(async (job) => {
   const hidden = intParam(job, "hidden", 1024, 1);
   const depth = intParam(job, "depth", 2, head === "resmlp" ? 1 : 0);
 
+  const threads = threadsParam(job);
   const backend = await initBackend(choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto"));
   if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
   reportMeta({ backend: backend.value });
+  // Native TensorFlow multiplies faster than the SIMD kernels; on wasm and cpu they take the products.
+  const trainOptions: TrainOptions = backend.value === "tensorflow" ? options : { ...options, threads };
 
   reportProgress(0, 2, "read");
   const captions = readDepMatrix(job, "captions");
@@ -115,7 +128,7 @@ runStage(async (job) => {
 
   const projector = createProjector({ head, hidden, depth, W, bias, seed: options.seed });
   const label = options.select.startsWith("mrr") ? "val MRR" : `val ${options.select}`;
-  const trained = trainProjector(projector, train, val, options, (p) => {
+  const trained = trainProjector(projector, train, val, trainOptions, (p) => {
     reportProgress(p.done, p.total, `epoch ${p.epoch}/${p.epochs}`, { loss: p.loss, [label]: p.best });
   });
   if (!trained.ok) throw new StageFailure(`stage ${job.stage}: ${trained.error.message}`);
@@ -127,7 +140,11 @@ runStage(async (job) => {
   writeMatrix(outPath(job, "val_queries.npy"), outcome.valPredictions);
   writeFileSync(outPath(job, "curve.json"), JSON.stringify(outcome.curve, null, 2) + "\n");
   if (outcome.trainSeconds > 0) {
-    reportMeta({ train_seconds: Number(outcome.trainSeconds.toFixed(2)), train_gflops: Number((outcome.trainFlops / outcome.trainSeconds / 1e9).toFixed(2)) });
+    reportMeta({
+      train_seconds: Number(outcome.trainSeconds.toFixed(2)),
+      train_gflops: Number((outcome.trainFlops / outcome.trainSeconds / 1e9).toFixed(2)),
+      product_threads: outcome.productThreads,
+    });
   }
   writeMetrics(job, { ...outcome.bestMetrics, best_epoch: outcome.bestEpoch, epochs_run: outcome.epochsRun });
 });

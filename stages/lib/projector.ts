@@ -25,10 +25,13 @@
 // tfjs-wasm multiplies A·B ~12× faster than A·Bᵀ and ~40× faster than Aᵀ·B (measured at
 // 1024×1024 by 1024×1536), the forms tfjs's own matMul gradient uses; these gradients transpose
 // explicitly, multiply plainly, and split long inner dimensions (see MAX_INNER).
+// Inside withProductThreads (training on the wasm or cpu backend) the three product forms go
+// instead to the SIMD GEMM of threaded-gemm.ts on every core, bit-identical for any thread count.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Matrix } from "./matrix.js";
 import { Prng } from "./prng.js";
 import { err, ok, type Result } from "./result.js";
+import { ThreadedGemm } from "./threaded-gemm.js";
 
 /** Which projector: the ridge map alone, or ridge plus residual MLP blocks. */
 export type Head = "affine" | "resmlp";
@@ -106,8 +109,39 @@ function innerChunks(n: number): [number, number][] {
   return out;
 }
 
+/** The threaded GEMM the products go to, while withProductThreads runs; undefined = tfjs's matMul. */
+let threaded: ThreadedGemm | undefined;
+/** One GEMM (and its worker threads) per thread count, made on first use. */
+const gemms = new Map<number, ThreadedGemm | undefined>();
+
+/**
+ * Runs `f` with matMulAB, matMulABt and matMulAtB computed by the SIMD GEMM on `threads` threads
+ * (threaded-gemm.ts) instead of tfjs's matMul, bit-identical for every thread count. Where
+ * WebAssembly SIMD is missing, tfjs's matMul stays; `f` is told which (true = the SIMD GEMM).
+ */
+export function withProductThreads<T>(threads: number, f: (simd: boolean) => T): T {
+  if (!gemms.has(threads)) gemms.set(threads, ThreadedGemm.create(threads));
+  const previous = threaded;
+  threaded = gemms.get(threads);
+  try {
+    return f(threaded !== undefined);
+  } finally {
+    threaded = previous;
+  }
+}
+
+/** op(a)·op(b) on the threaded GEMM (op = transpose where asked), as a new tensor. */
+function threadedProduct(gemm: ThreadedGemm, a: tf.Tensor2D, aT: boolean, b: tf.Tensor2D, bT: boolean): tf.Tensor2D {
+  const c = gemm.multiply(
+    { data: a.dataSync() as Float32Array, rows: a.shape[0], cols: a.shape[1], transposed: aT },
+    { data: b.dataSync() as Float32Array, rows: b.shape[0], cols: b.shape[1], transposed: bT },
+  );
+  return tf.tensor2d(c.data, [c.rows, c.cols]);
+}
+
 /** A·B by plain (non-transposed) products only, split along the inner dimension when it is long. */
 export function matMulAB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (threaded !== undefined) return threadedProduct(threaded, a, false, b, false);
   const [m, k] = a.shape;
   if (k <= MAX_INNER) return tf.matMul(a, b);
   const parts = innerChunks(k).map(([at, len]) => tf.matMul(tf.slice(a, [0, at], [m, len]), tf.slice(b, [at, 0], [len, b.shape[1]])));
@@ -116,10 +150,17 @@ export function matMulAB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** Aᵀ·B (the inner dimension is the rows of both) by explicit transposes and plain products, in row slices. */
 export function matMulAtB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (threaded !== undefined) return threadedProduct(threaded, a, true, b, false);
   const [rows, cols] = a.shape;
   if (rows <= MAX_INNER) return tf.matMul(tf.transpose(a), b);
   const parts = innerChunks(rows).map(([at, len]) => tf.matMul(tf.transpose(tf.slice(a, [at, 0], [len, cols])), tf.slice(b, [at, 0], [len, b.shape[1]])));
   return tf.addN(parts) as tf.Tensor2D;
+}
+
+/** A·Bᵀ: tfjs's matMul by an explicit transpose (see matMulAB), or the threaded GEMM directly. */
+export function matMulABt(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (threaded !== undefined) return threadedProduct(threaded, a, false, b, true);
+  return matMulAB(a, tf.transpose(b));
 }
 
 /** Σ over rows of m, as a vector: a 1×rows ones row times m (reducing along axis 0 is far slower in tfjs-wasm). */
@@ -135,7 +176,7 @@ const dense = customOp(([x, w, b], save) => {
     gradFunc: (dy, saved) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [matMulAB(g, tf.transpose(sw)), matMulAtB(sx, g), columnSums(g)];
+      return [matMulABt(g, sw), matMulAtB(sx, g), columnSums(g)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;

@@ -7,7 +7,7 @@ import type { Matrix } from "./matrix.js";
 import { allMetrics, type AllMetrics } from "./metrics.js";
 import { Prng } from "./prng.js";
 import {
-  assignTensors, forward, predict, projectorTensors, projectorVariables, trainStepFlops, type NamedTensor, type Projector,
+  assignTensors, forward, predict, projectorTensors, projectorVariables, trainStepFlops, withProductThreads, type NamedTensor, type Projector,
 } from "./projector.js";
 import { err, ok, type Result } from "./result.js";
 
@@ -55,6 +55,11 @@ export interface TrainOptions {
   readonly patience: number;
   readonly select: MetricName;
   readonly seed: number;
+  /**
+   * Threads of the SIMD matrix products (projector.ts withProductThreads); absent = tfjs's own
+   * matMul (right for the native tensorflow backend). The result does not depend on the count.
+   */
+  readonly threads?: number;
 }
 
 /** One row of curve.json: the epoch's numbers and its eight validation metrics. Epoch 0 is the starting point (the ridge map) before any step. */
@@ -100,6 +105,8 @@ export interface TrainOutcome {
   readonly trainSeconds: number;
   /** Floating-point operations of the matrix products of all training steps. */
   readonly trainFlops: number;
+  /** Threads the SIMD products ran on; 0 when tfjs's matMul computed them. */
+  readonly productThreads: number;
 }
 
 /** Why training failed. */
@@ -129,13 +136,27 @@ function gatherRows(m: Matrix, order: Int32Array, from: number, to: number, inde
  * Trains `projector` in place and leaves it holding the best epoch's parameters. Epoch 0 (the
  * starting point) is evaluated first and counts as a candidate, as the reference's `best = ev()`.
  * Deterministic for options.seed: the shuffles come from Prng(seed, "shuffle/E"), the dropout
- * masks from seeds derived from (seed, epoch, batch, block).
+ * masks from seeds derived from (seed, epoch, batch, block). With options.threads the products
+ * run on that many threads, with the same result for every count.
  */
 export function trainProjector(
   projector: Projector,
   train: TrainSet,
   val: ValidationSet,
   options: TrainOptions,
+  onProgress?: (progress: TrainProgress) => void,
+): Result<TrainOutcome, TrainFailure> {
+  const threads = options.threads;
+  if (threads === undefined) return trainLoop(projector, train, val, options, 0, onProgress);
+  return withProductThreads(threads, (simd) => trainLoop(projector, train, val, options, simd ? threads : 0, onProgress));
+}
+
+function trainLoop(
+  projector: Projector,
+  train: TrainSet,
+  val: ValidationSet,
+  options: TrainOptions,
+  productThreads: number,
   onProgress?: (progress: TrainProgress) => void,
 ): Result<TrainOutcome, TrainFailure> {
   const n = train.x.rows;
@@ -213,5 +234,6 @@ export function trainProjector(
     epochsRun,
     trainSeconds,
     trainFlops,
+    productThreads,
   });
 }
