@@ -98,18 +98,33 @@ function differingParams(rows: readonly CatalogRow[], own: ReadonlySet<string>):
 }
 
 /**
- * Which entry each input came from: an input recorded as `ridge:W.npy` with hash h came from the
- * entry of ridge whose W.npy hashes to h (the newest, if several wrote the same bytes).
+ * Which entry each input came from: the inputs recorded as `ridge:W.npy`, `ridge:x_mean.npy`…
+ * with their hashes came from the entry of ridge whose outputs match all of them (the newest, if
+ * several wrote the same bytes). Matching every input, not each alone, matters: variants of a
+ * swept stage often share some byte-identical outputs (scalers) and differ in others (W).
  */
 class Lineage {
-  private readonly producers = new Map<string, CacheEntry>();
+  /** stage, output and hash → the entries that wrote those bytes, oldest first. */
+  private readonly producers = new Map<string, CacheEntry[]>();
   private readonly memo = new Map<string, Record<string, unknown>>();
 
   constructor(all: readonly CacheEntry[]) {
-    // Oldest first, so a newer producer of the same bytes wins.
     for (const entry of all) {
-      for (const [out, recorded] of Object.entries(entry.manifest.outputs)) this.producers.set(`${entry.stage}\0${out}\0${recorded.hash}`, entry);
+      for (const [out, recorded] of Object.entries(entry.manifest.outputs)) {
+        const id = `${entry.stage}\0${out}\0${recorded.hash}`;
+        this.producers.set(id, [...(this.producers.get(id) ?? []), entry]);
+      }
     }
+  }
+
+  /** The newest entry of `stage` that wrote every one of these (output, hash) pairs. */
+  private producerOf(stage: string, outputs: readonly { out: string; hash: string }[]): CacheEntry | undefined {
+    let candidates: CacheEntry[] | undefined;
+    for (const { out, hash } of outputs) {
+      const wrote = this.producers.get(`${stage}\0${out}\0${hash}`) ?? [];
+      candidates = candidates === undefined ? wrote : candidates.filter((c) => wrote.includes(c));
+    }
+    return candidates?.[candidates.length - 1];
   }
 
   /** The params of the entries upstream of `entry`, flattened as `stage.param`, transitively. */
@@ -119,11 +134,15 @@ class Lineage {
     if (known !== undefined) return known;
     const out: Record<string, unknown> = {};
     seen.add(id);
-    const inputs = asEntryRecord(entry.manifest.record)?.inputs.inputs ?? {};
-    for (const { ref, hash } of Object.values(inputs)) {
+    const byStage = new Map<string, { out: string; hash: string }[]>();
+    for (const { ref, hash } of Object.values(asEntryRecord(entry.manifest.record)?.inputs.inputs ?? {})) {
       const colon = ref.indexOf(":");
       if (colon <= 0) continue;
-      const producer = this.producers.get(`${ref.slice(0, colon)}\0${ref.slice(colon + 1)}\0${hash}`);
+      const stage = ref.slice(0, colon);
+      byStage.set(stage, [...(byStage.get(stage) ?? []), { out: ref.slice(colon + 1), hash }]);
+    }
+    for (const [stage, outputs] of byStage) {
+      const producer = this.producerOf(stage, outputs);
       if (producer === undefined || seen.has(`${producer.stage}\0${producer.key}`)) continue;
       const record = asEntryRecord(producer.manifest.record);
       for (const [name, value] of Object.entries(flattenParams(record?.inputs.params ?? {}))) out[`${producer.stage}.${name}`] = value;

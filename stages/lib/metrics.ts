@@ -3,8 +3,11 @@
 // full:     every query (L2-normalised) against the whole gallery (L2-normalised), cosine scores;
 //           query i's target is gallery row truth[i]. The original pipeline's validation metric.
 // batch100: the challenge's released evaluation. Queries are taken in consecutive batches of 100
-//           (the last may be shorter); a batch's gallery is the ground-truth rows of its queries in
-//           query order, scores are raw dot products, and query j's target is position j of its batch.
+//           (the last may be shorter); a batch's gallery is the distinct ground-truth rows of its
+//           queries (in order of first appearance), scores are raw dot products, and a query's
+//           target is its own image's place in that gallery. On the test set every caption has its
+//           own image, so the gallery is its 100 images; on validation with five captions per image,
+//           listing an image five times would only push every rank in steps of five (R@1 = R@5).
 //
 // A rank is 1 + the number of gallery scores strictly greater than the target's score (ties go
 // to the query, as in the reference `(sims > g).sum() + 1`). A NaN target score ranks last.
@@ -87,14 +90,23 @@ function batch100Ranks(queries: Matrix, gallery: Matrix, truth: Int32Array): Int
   const ranks = new Int32Array(queries.rows);
   const batchGallery = new Float32Array(BATCH100 * d);
   const scores = new Float32Array(BATCH100 * BATCH100);
+  const target = new Int32Array(BATCH100);
   for (let i0 = 0; i0 < queries.rows; i0 += BATCH100) {
     const m = Math.min(BATCH100, queries.rows - i0);
+    const place = new Map<number, number>();
     for (let r = 0; r < m; r++) {
       const t = truth[i0 + r] as number;
-      batchGallery.set(gallery.data.subarray(t * d, (t + 1) * d), r * d);
+      let p = place.get(t);
+      if (p === undefined) {
+        p = place.size;
+        place.set(t, p);
+        batchGallery.set(gallery.data.subarray(t * d, (t + 1) * d), p * d);
+      }
+      target[r] = p;
     }
-    gemmABt(queries.data.subarray(i0 * d, (i0 + m) * d), m, batchGallery, m, d, scores);
-    for (let r = 0; r < m; r++) ranks[i0 + r] = rankInRow(scores, r * m, m, r);
+    const g = place.size;
+    gemmABt(queries.data.subarray(i0 * d, (i0 + m) * d), m, batchGallery, g, d, scores);
+    for (let r = 0; r < m; r++) ranks[i0 + r] = rankInRow(scores, r * g, g, target[r] as number);
   }
   return ranks;
 }
