@@ -48,7 +48,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.key { font-family: ui-monospace, Menlo, Consolas, monospace; color: #3d4652; }
 tr.yaml td { background: #f4f6f8; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
-.chart { background: #fff; border: 1px solid #e1e5ea; border-radius: 6px; padding: 8px; min-height: 320px; }
+.chart { background: #fff; border: 1px solid #e1e5ea; border-radius: 6px; padding: 8px; min-height: 320px; min-width: 0; overflow-x: auto; }
+.chart th, .chart td { white-space: normal; border-bottom: none; }
 .legend-note { color: #5d6773; font-size: 12px; }
 `;
 
