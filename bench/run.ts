@@ -12,7 +12,7 @@ import { benchLoad, loadTable } from "./load.js";
 import { benchStages, STAGES, type StagesBench } from "./pipeline-stages.js";
 import { benchPython, type PythonBench, type PythonSkipped } from "./python-reference.js";
 import { benchRunner, runnerTable } from "./runner-overhead.js";
-import { fmt, table } from "./stats.js";
+import { table } from "./stats.js";
 import { ensureSyntheticData } from "./synthetic-data.js";
 
 function envInt(name: string, fallback: number, min: number): number {

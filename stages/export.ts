@@ -20,19 +20,10 @@ import { readIndex, readVector } from "./lib/npy.js";
 import { readArray, withNpz } from "./lib/npz-archive.js";
 import { createProjector, disposeProjector, predict, projectorFromTensors, type NamedTensor, type Projector } from "./lib/projector.js";
 import { ok } from "./lib/result.js";
-import { npyShape, readDepMatrix, requireFinite } from "./lib/stage-data.js";
-import { standardize, unstandardize, type Scaler } from "./lib/standardize.js";
+import { npyShape, readDepMatrix, readScaler, requireFinite } from "./lib/stage-data.js";
+import { standardize, unstandardize } from "./lib/standardize.js";
 import { writeSubmissionCsv } from "./lib/submission-csv.js";
 import { initBackend } from "./lib/tf-backend.js";
-
-function scaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
-  const mean = readVector(depPath(job, meanName));
-  const std = readVector(depPath(job, stdName));
-  if (mean.length !== cols || std.length !== cols) {
-    throw new StageFailure(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
-  }
-  return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
-}
 
 /** Each column j of m divided by d[j], as a new matrix. */
 function divideColumns(m: Matrix, d: Float64Array): Matrix {
@@ -95,8 +86,8 @@ runStage(async (job) => {
   if (projector.shape.dIn !== captions.cols) {
     throw new StageFailure(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
   }
-  const sx = scaler(job, "x_mean", "x_std", captions.cols);
-  const sy = scaler(job, "y_mean", "y_std", projector.shape.dOut);
+  const sx = readScaler(job, "x_mean", "x_std", captions.cols);
+  const sy = readScaler(job, "y_mean", "y_std", projector.shape.dOut);
 
   reportProgress(1, 3, "predict");
   const predicted = predict(projector, standardize(captions, sx, clip));

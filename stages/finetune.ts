@@ -18,8 +18,8 @@ import type { NdArray } from "./lib/npy.js";
 import { readVector, writeMatrix } from "./lib/npy.js";
 import { writeNpz } from "./lib/npz-write.js";
 import { createProjector, type Head } from "./lib/projector.js";
-import { compose, readDepIndex, readDepMatrix, requireFinite } from "./lib/stage-data.js";
-import { standardize, type Scaler } from "./lib/standardize.js";
+import { compose, readDepMatrix, readScaler, readTrainingData } from "./lib/stage-data.js";
+import { standardize } from "./lib/standardize.js";
 import { initBackend } from "./lib/tf-backend.js";
 import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train-projector.js";
 
@@ -61,15 +61,6 @@ function threadsParam(job: Job): number {
   return Number.isInteger(cap) && cap > 0 ? Math.min(threads, cap) : threads;
 }
 
-function scaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
-  const mean = readVector(depPath(job, meanName));
-  const std = readVector(depPath(job, stdName));
-  if (mean.length !== cols || std.length !== cols) {
-    throw new StageFailure(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
-  }
-  return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
-}
-
 runStage(async (job) => {
   const head = choiceParam<Head>(job, "head", ["affine", "resmlp"], "resmlp");
   const clip = numParam(job, "clip", 8, (v) => v > 0, "> 0");
@@ -102,15 +93,7 @@ runStage(async (job) => {
   const trainOptions: TrainOptions = backend.value === "tensorflow" ? options : { ...options, threads };
 
   reportProgress(0, 2, "read");
-  const captions = readDepMatrix(job, "captions");
-  const images = readDepMatrix(job, "images");
-  requireFinite(job, "captions", captions);
-  requireFinite(job, "images", images);
-  const labels = readDepIndex(job, "labels", images.rows, "images");
-  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
-  const trainIdx = readDepIndex(job, "train_idx", captions.rows, "captions");
-  const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
-  if (trainIdx.length === 0) throw new StageFailure(`stage ${job.stage}: train_idx is empty`);
+  const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
   if (valIdx.length === 0) throw new StageFailure(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
   const W = readDepMatrix(job, "W");
   const bias = readVector(depPath(job, "bias"));
@@ -118,8 +101,8 @@ runStage(async (job) => {
     throw new StageFailure(`stage ${job.stage}: W is ${W.rows}×${W.cols} but captions are ${captions.cols}-d and images ${images.cols}-d`);
   }
   if (bias.length !== W.cols) throw new StageFailure(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
-  const sx = scaler(job, "x_mean", "x_std", captions.cols);
-  const sy = scaler(job, "y_mean", "y_std", images.cols);
+  const sx = readScaler(job, "x_mean", "x_std", captions.cols);
+  const sy = readScaler(job, "y_mean", "y_std", images.cols);
 
   reportProgress(1, 2, "standardise");
   const train = { x: standardize(captions, sx, clip, trainIdx), targets: standardize(images, sy, clip), labels: compose(labels, trainIdx) };

@@ -11,7 +11,7 @@ import { multiply } from "./lib/products.js";
 import { allMetrics } from "./lib/metrics.js";
 import { writeMatrix, writeVector } from "./lib/npy.js";
 import { fitRidge, orthogonalityDrift } from "./lib/ridge.js";
-import { compose, readDepIndex, readDepMatrix, requireFinite } from "./lib/stage-data.js";
+import { compose, readTrainingData } from "./lib/stage-data.js";
 import { fitScaler, standardize } from "./lib/standardize.js";
 
 runStage((job) => {
@@ -21,15 +21,7 @@ runStage((job) => {
   if (!(alpha >= 0)) throw new StageFailure(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
   if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
   reportProgress(0, 2, "read");
-  const captions = readDepMatrix(job, "captions");
-  const images = readDepMatrix(job, "images");
-  requireFinite(job, "captions", captions);
-  requireFinite(job, "images", images);
-  const labels = readDepIndex(job, "labels", images.rows, "images");
-  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
-  const trainIdx = readDepIndex(job, "train_idx", captions.rows, "captions");
-  const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
-  if (trainIdx.length === 0) throw new StageFailure(`stage ${job.stage}: train_idx is empty`);
+  const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
   const trainImages = compose(labels, trainIdx);
 
   reportProgress(1, 2, "standardise");

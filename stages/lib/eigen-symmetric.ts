@@ -42,7 +42,6 @@ export function symmetricEigen(a: Matrix64): Result<SymmetricEigen, EigenFailure
   work.heap.set(a.data);
   const m = work.heap.subarray(0, n * n);
   const d = work.heap.subarray(n * n, n * n + n);
-  const e = work.heap.subarray(n * n + n);
   tridiagonalize(work, n);
   if (!diagonalize(work, n)) {
     return err({ reason: "no-convergence", message: `the QL iteration did not converge within ${MAX_ITERATIONS} steps for an eigenvalue` });

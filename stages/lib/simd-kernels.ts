@@ -16,20 +16,9 @@ import { gemmKernel } from "./simd-gemm.js";
 import { reflectRows64, rotations64, vectorKernels } from "./simd-vector.js";
 import { KERNELS, KernelPool, threadCount, type KernelCall } from "./kernel-pool.js";
 import { assembleModule } from "./wasm-assembler.js";
+import { wasm, type WasmMemory } from "./wasm-api.js";
 
 export { BLOCK_A, BLOCK_B } from "./simd-gemm.js";
-
-/** The slice of the WebAssembly JS API used here (the project's lib settings do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: unknown };
-};
 
 const PAGE = 65_536;
 const MAX_PAGES = 65_536;
@@ -68,13 +57,13 @@ function load(): Instance | undefined {
   const shared = threads > 1;
   const kernels = [gemmKernel(KERNELS[0], "f32", false), gemmKernel(KERNELS[1], "f64", true), rotations64(), reflectRows64(), ...vectorKernels()];
   const bytes = assembleModule(kernels, { shared, maxPages: MAX_PAGES });
-  if (process.env["DAG_NO_SIMD"] === "1" || !WebAssembly.validate(bytes)) {
+  if (process.env["DAG_NO_SIMD"] === "1" || !wasm.validate(bytes)) {
     instance = undefined;
     return instance;
   }
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
-  const module = new WebAssembly.Module(bytes);
-  const inst = new WebAssembly.Instance(module, { env: { memory } });
+  const memory = new wasm.Memory({ initial: 16, maximum: MAX_PAGES, shared });
+  const module = new wasm.Module(bytes);
+  const inst = new wasm.Instance(module, { env: { memory } });
   instance = { memory, exports: inst.exports as unknown as Exports, pool: new KernelPool(module, memory, threads) };
   return instance;
 }

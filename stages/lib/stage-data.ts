@@ -1,8 +1,9 @@
-// Checked access to the `load` stage's outputs shared by the pca, baseline-eval and ridge stages.
+// Checked access to the `load` and `ridge` outputs the evaluating and training stages share.
 import { closeSync, openSync, readSync } from "node:fs";
 import { StageFailure, depPath, type Job } from "./job.js";
 import type { Matrix } from "./matrix.js";
-import { parseNpyHeader, readIndex, readMatrix } from "./npy.js";
+import { parseNpyHeader, readIndex, readMatrix, readVector } from "./npy.js";
+import type { Scaler } from "./standardize.js";
 
 /** Reads a declared input as a float32 matrix. */
 export function readDepMatrix(job: Job, name: string): Matrix {
@@ -54,4 +55,37 @@ export function requireFinite(job: Job, name: string, m: Matrix): void {
       throw new StageFailure(`stage ${job.stage}: ${name} has a non-finite value at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`);
     }
   }
+}
+
+/** The training side of the `load` outputs: captions, images, each caption's image and the split. */
+export interface TrainingData {
+  readonly captions: Matrix;
+  readonly images: Matrix;
+  readonly labels: Int32Array;
+  readonly trainIdx: Int32Array;
+  readonly valIdx: Int32Array;
+}
+
+/** Reads and cross-checks captions, images, labels, train_idx and val_idx (finite, in range, non-empty training set). */
+export function readTrainingData(job: Job): TrainingData {
+  const captions = readDepMatrix(job, "captions");
+  const images = readDepMatrix(job, "images");
+  requireFinite(job, "captions", captions);
+  requireFinite(job, "images", images);
+  const labels = readDepIndex(job, "labels", images.rows, "images");
+  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
+  const trainIdx = readDepIndex(job, "train_idx", captions.rows, "captions");
+  const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
+  if (trainIdx.length === 0) throw new StageFailure(`stage ${job.stage}: train_idx is empty`);
+  return { captions, images, labels, trainIdx, valIdx };
+}
+
+/** Reads a scaler written by ridge (MEAN and STD vectors of `cols` values); a zero std counts as 1. */
+export function readScaler(job: Job, meanName: string, stdName: string, cols: number): Scaler {
+  const mean = readVector(depPath(job, meanName));
+  const std = readVector(depPath(job, stdName));
+  if (mean.length !== cols || std.length !== cols) {
+    throw new StageFailure(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
+  }
+  return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
 }

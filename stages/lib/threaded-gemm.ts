@@ -7,18 +7,8 @@
 import { KernelPool, type KernelCall } from "./kernel-pool.js";
 import { BLOCK_A, BLOCK_B, gemmKernel } from "./simd-gemm.js";
 import { assembleModule } from "./wasm-assembler.js";
+import { wasm, type WasmMemory } from "./wasm-api.js";
 
-/** The slice of the WebAssembly JS API used here (the project's lib settings do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: unknown };
-};
 
 type Kernel = (a: number, b: number, c: number, m: number, n: number, kBytes: number, ldcBytes: number, up: number) => void;
 
@@ -65,10 +55,10 @@ export class ThreadedGemm {
     const shared = count > 1;
     // Named as the pool's kernel 0 ("scores32"): the pool's workers call kernels by that index.
     const bytes = assembleModule([gemmKernel("scores32", "f32", false)], { shared, maxPages: MAX_PAGES });
-    if (process.env["DAG_NO_SIMD"] === "1" || !WebAssembly.validate(bytes)) return undefined;
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
-    const module = new WebAssembly.Module(bytes);
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as { scores32: Kernel };
+    if (process.env["DAG_NO_SIMD"] === "1" || !wasm.validate(bytes)) return undefined;
+    const memory = new wasm.Memory({ initial: 16, maximum: MAX_PAGES, shared });
+    const module = new wasm.Module(bytes);
+    const exports = new wasm.Instance(module, { env: { memory } }).exports as { scores32: Kernel };
     return new ThreadedGemm(count, module, memory, exports.scores32);
   }
 
