@@ -52,3 +52,14 @@ export function fixtureVector(name: string): Float64Array {
 export function expected(): any {
   return JSON.parse(readFileSync(path.join(FIXTURES, "expected.json"), "utf8"));
 }
+
+/** Deterministic values in [-1, 1) from a linear congruential sequence. */
+export function filled(rows: number, cols: number, seed: number): Matrix {
+  const data = new Float32Array(rows * cols);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 31 - 1;
+  }
+  return { rows, cols, data };
+}

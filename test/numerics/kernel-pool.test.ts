@@ -1,16 +1,6 @@
 // Products split over worker threads equal the single-thread results bit for bit.
 import { afterAll, describe, expect, it, vi } from "vitest";
-import type { Matrix } from "../../stages/lib/matrix.js";
-
-function filled(rows: number, cols: number, seed: number): Matrix {
-  const data = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return { rows, cols, data };
-}
+import { filled } from "./fixture.js";
 
 /** Bitwise equality of two typed arrays (vitest's deep equality is slow on large ones). */
 function identical(a: ArrayBufferView, b: ArrayBufferView): boolean {

@@ -1,6 +1,7 @@
 // Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, SIMD and JS paths.
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Matrix } from "../../stages/lib/matrix.js";
+import { filled } from "./fixture.js";
 
 async function load(simd: boolean) {
   vi.resetModules();
@@ -13,17 +14,6 @@ async function load(simd: boolean) {
 afterAll(() => {
   delete process.env["DAG_NO_SIMD"];
 });
-
-/** Deterministic values in [-1, 1) from a linear congruential sequence. */
-function filled(rows: number, cols: number, seed: number): Matrix {
-  const data = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return { rows, cols, data };
-}
 
 const at = (m: Matrix, i: number, j: number): number => m.data[i * m.cols + j] as number;
 
