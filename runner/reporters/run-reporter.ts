@@ -112,7 +112,8 @@ export class RunReporter {
       case "stage-failed": {
         this.failures.push({ stage: event.stage, failure: event.failure });
         const row = this.rows.get(event.stage);
-        row?.settle(new Error(`${event.stage}  ${failureSummary(event.failure)}`));
+        if (row?.task) row.task.title = `${event.stage}  failed`;
+        row?.settle(new Error(failureSummary(event.failure)));
         return;
       }
       case "stage-skipped": {
