@@ -6,6 +6,7 @@ import { withPipeline, type Project } from "../project.js";
 import { baseStages, readCatalog } from "../read-catalog.js";
 import { curveCharts, plottedParams, sweepCharts, type CurveRecord } from "../report-data.js";
 import type { Output } from "../reporters/output.js";
+import { unknownStageText } from "../reporters/unknown-stage.js";
 import { pipelineGraphSvg } from "../reporters/report-graph.js";
 import { reportHtml } from "../reporters/report-html.js";
 import type { StageCatalog } from "../run-catalog.js";
@@ -18,7 +19,7 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
   const project = withPipeline(opened, expandSweep(opened.pipeline));
   const stages = baseStages(project.pipeline, command.targets);
   if (!stages.ok) {
-    output.error(`unknown stage "${stages.error.name}"${stages.error.hint ? `; ${stages.error.hint}` : ""}`);
+    output.error(unknownStageText(stages.error));
     return 2;
   }
   const { catalogs } = await readCatalog(project, stages.value);

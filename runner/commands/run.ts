@@ -7,6 +7,7 @@ import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
 import { expandSweep } from "../sweep.js";
 import type { Output } from "../reporters/output.js";
+import { unknownStageText } from "../reporters/unknown-stage.js";
 import { RunReporter } from "../reporters/run-reporter.js";
 
 export async function runCommand(opened: Project, command: Extract<Command, { name: "run" }>, output: Output, signal: AbortSignal): Promise<number> {
@@ -21,7 +22,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     ...(command.until === undefined ? {} : { until: command.until }),
   });
   if (!selected.ok) {
-    output.error(`unknown stage "${selected.error.name}"${selected.error.hint ? `; ${selected.error.hint}` : ""}`);
+    output.error(unknownStageText(selected.error));
     return 2;
   }
   const reporter = new RunReporter({ tty: output.isTTY, out: output.stdout });

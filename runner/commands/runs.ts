@@ -4,6 +4,7 @@ import { didYouMeanHint } from "../config/did-you-mean.js";
 import { withPipeline, type Project } from "../project.js";
 import { baseStages, readCatalog } from "../read-catalog.js";
 import type { Output } from "../reporters/output.js";
+import { unknownStageText } from "../reporters/unknown-stage.js";
 import { runsCsv, runsJson, runsMarkdown, runsText } from "../reporters/runs-table.js";
 import { sortCatalogs, sortKeys } from "../run-catalog.js";
 import { expandSweep } from "../sweep.js";
@@ -12,7 +13,7 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
   const project = withPipeline(opened, expandSweep(opened.pipeline));
   const stages = baseStages(project.pipeline, command.targets);
   if (!stages.ok) {
-    output.error(`unknown stage "${stages.error.name}"${stages.error.hint ? `; ${stages.error.hint}` : ""}`);
+    output.error(unknownStageText(stages.error));
     return 2;
   }
   let { catalogs } = await readCatalog(project, stages.value);

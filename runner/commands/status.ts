@@ -6,12 +6,13 @@ import { expandSweep } from "../sweep.js";
 import { statusJson, statusTable } from "../reporters/status-report.js";
 import { stageStates } from "../stage-states.js";
 import type { Output } from "../reporters/output.js";
+import { unknownStageText } from "../reporters/unknown-stage.js";
 
 export async function statusCommand(opened: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
   const project = withPipeline(opened, expandSweep(opened.pipeline));
   const selected = selectStages(project.pipeline, { targets: [...command.targets] });
   if (!selected.ok) {
-    output.error(`unknown stage "${selected.error.name}"${selected.error.hint ? `; ${selected.error.hint}` : ""}`);
+    output.error(unknownStageText(selected.error));
     return 2;
   }
   const states = await stageStates(project, selected.value);
