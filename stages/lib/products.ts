@@ -1,11 +1,14 @@
 // Matrix products the stages call: Gram matrices, cross-products AᵀB, and A·B / A·Bᵀ.
 //
-// The float64 Gram and cross-products stream the rows of their operands in panels of 256 rows,
-// packed transposed (and centred) into float64, and accumulate panel products with the SIMD kernel
-// of simd-kernels.ts, or the JS kernel of gemm.ts where SIMD is missing. The float32 products go
-// through scorer.ts.
+// The float64 Gram and cross-products stream the rows of their operands in panels, centred and
+// converted to float64. Where the native kernels are built (native-kernels.ts) a panel is 1024 rows
+// as they are and the native GEMM accumulates panelᵀ·panel on every core; otherwise a panel is
+// 256 rows packed transposed, and the SIMD kernel of simd-kernels.ts (or the JS kernel of gemm.ts
+// where SIMD is missing) accumulates it. The float32 products go through scorer.ts.
 import { accumulateABt64, type AnyMatrix } from "./gemm.js";
+import { threadCount } from "./kernel-pool.js";
 import type { Matrix, Matrix64 } from "./matrix.js";
+import { nativeKernels, type NativeKernels } from "./native-kernels.js";
 import { createScorer } from "./scorer.js";
 import { Arena, roundUp, simdAvailable } from "./simd-kernels.js";
 
@@ -22,6 +25,10 @@ export type ProductProgress = (done: number, total: number) => void;
 
 /** Rows of the inner dimension packed per panel. */
 const PANEL_ROWS = 256;
+/** Rows per panel on the native path (a 1024×1536 float64 panel is 12 MiB). */
+const NATIVE_PANEL_ROWS = 1024;
+/** Rows of the Gram matrix per native call: only blocks on or right of the diagonal are computed. */
+const GRAM_BLOCK = 512;
 /** Output rows per kernel call: a 256×256-row tile of panels is 512 KiB, inside L2. */
 const PANEL_TILE = 256;
 
@@ -49,11 +56,70 @@ function packTransposed(m: AnyMatrix, o: OperandOptions, r0: number, count: numb
 }
 
 /**
+ * Copies rows [r0, r0 + count) of the selected, centred operand into `panel` as float64 rows
+ * (count × cols): panel[r·cols + j] = m[row(r0 + r), j] − center[j].
+ */
+function packRows(m: AnyMatrix, o: OperandOptions, r0: number, count: number, panel: Float64Array): void {
+  const { cols, data } = m;
+  const center = o.center;
+  const rows = o.rows;
+  for (let r = 0; r < count; r++) {
+    const src = (rows === undefined ? r0 + r : (rows[r0 + r] as number)) * cols;
+    const dst = r * cols;
+    if (center === undefined) for (let j = 0; j < cols; j++) panel[dst + j] = data[src + j] as number;
+    else for (let j = 0; j < cols; j++) panel[dst + j] = (data[src + j] as number) - (center[j] as number);
+  }
+}
+
+/** gram on the native GEMM: the upper block triangle of Σ panelᵀ·panel, mirrored. */
+function nativeGram(native: NativeKernels, a: AnyMatrix, options: OperandOptions, progress: ProductProgress | undefined): Matrix64 {
+  const d = a.cols;
+  const n = selectedRows(a, options);
+  const threads = threadCount();
+  const panel = new Float64Array(Math.min(NATIVE_PANEL_ROWS, Math.max(n, 1)) * d);
+  const out = new Float64Array(d * d);
+  progress?.(0, n);
+  for (let r0 = 0; r0 < n; r0 += NATIVE_PANEL_ROWS) {
+    const count = Math.min(NATIVE_PANEL_ROWS, n - r0);
+    packRows(a, options, r0, count, panel);
+    for (let i0 = 0; i0 < d; i0 += GRAM_BLOCK) {
+      const rows = Math.min(GRAM_BLOCK, d - i0);
+      native.gemm(true, false, rows, d - i0, count, panel.subarray(i0), d, panel.subarray(i0), d, out.subarray(i0 * d + i0), d, true, threads);
+    }
+    progress?.(r0 + count, n);
+  }
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) out[j * d + i] = out[i * d + j] as number;
+  return { rows: d, cols: d, data: out };
+}
+
+/** crossProduct on the native GEMM: Σ panelAᵀ·panelB. */
+function nativeCrossProduct(native: NativeKernels, a: AnyMatrix, b: AnyMatrix, aOptions: OperandOptions, bOptions: OperandOptions, progress: ProductProgress | undefined): Matrix64 {
+  const n = selectedRows(a, aOptions);
+  const p = a.cols, q = b.cols;
+  const threads = threadCount();
+  const rowsPerPanel = Math.min(NATIVE_PANEL_ROWS, Math.max(n, 1));
+  const pa = new Float64Array(rowsPerPanel * p);
+  const pb = new Float64Array(rowsPerPanel * q);
+  const out = new Float64Array(p * q);
+  progress?.(0, n);
+  for (let r0 = 0; r0 < n; r0 += NATIVE_PANEL_ROWS) {
+    const count = Math.min(NATIVE_PANEL_ROWS, n - r0);
+    packRows(a, aOptions, r0, count, pa);
+    packRows(b, bOptions, r0, count, pb);
+    native.gemm(true, false, p, q, count, pa, p, pb, q, out, q, true, threads);
+    progress?.(r0 + count, n);
+  }
+  return { rows: p, cols: q, data: out };
+}
+
+/**
  * The Gram matrix AᵀA (d×d, float64) of the selected rows of A, each centred first when asked:
  * with `center` = the column means this is (n − 1) times the sample covariance. Products and sums
  * are float64; only the upper triangle is computed and then mirrored.
  */
 export function gram(a: AnyMatrix, options: OperandOptions = {}, progress?: ProductProgress): Matrix64 {
+  const native = nativeKernels();
+  if (native !== undefined) return nativeGram(native, a, options, progress);
   const d = a.cols;
   const n = selectedRows(a, options);
   const dp = roundUp(Math.max(d, 1), 4);
@@ -100,6 +166,8 @@ export function gram(a: AnyMatrix, options: OperandOptions = {}, progress?: Prod
 export function crossProduct(a: AnyMatrix, b: AnyMatrix, aOptions: OperandOptions = {}, bOptions: OperandOptions = {}, progress?: ProductProgress): Matrix64 {
   const n = selectedRows(a, aOptions);
   if (selectedRows(b, bOptions) !== n) throw new Error(`crossProduct: ${n} rows of A against ${selectedRows(b, bOptions)} rows of B`);
+  const native = nativeKernels();
+  if (native !== undefined) return nativeCrossProduct(native, a, b, aOptions, bOptions, progress);
   const p = a.cols, q = b.cols;
   const pp = roundUp(Math.max(p, 1), 4), qp = roundUp(Math.max(q, 1), 4);
   const simd = simdAvailable();

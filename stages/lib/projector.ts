@@ -26,12 +26,18 @@
 // 1024×1024 by 1024×1536), the forms tfjs's own matMul gradient uses; these gradients transpose
 // explicitly, multiply plainly, and split long inner dimensions (see MAX_INNER).
 // Inside withProductThreads (training on the wasm or cpu backend) the three product forms go
-// instead to the SIMD GEMM of threaded-gemm.ts on every core, bit-identical for any thread count.
+// instead to the native GEMM of native-gemm.ts where `npm install` built it, else to the SIMD GEMM
+// of threaded-gemm.ts, on every core and bit-identical for any thread count. With the native
+// kernels, training steps bypass tfjs altogether (native-step.ts computes the same gradients).
 import * as tf from "@tensorflow/tfjs-core";
 import type { Matrix } from "./matrix.js";
 import { Prng } from "./prng.js";
 import { err, ok, type Result } from "./result.js";
+import { NativeGemm } from "./native-gemm.js";
 import { ThreadedGemm } from "./threaded-gemm.js";
+
+/** The float32 GEMM the products go to: native where built, else WebAssembly SIMD. */
+type ProductGemm = NativeGemm | ThreadedGemm;
 
 /** Which projector: the ridge map alone, or ridge plus residual MLP blocks. */
 export type Head = "affine" | "resmlp";
@@ -110,17 +116,18 @@ function innerChunks(n: number): [number, number][] {
 }
 
 /** The threaded GEMM the products go to, while withProductThreads runs; undefined = tfjs's matMul. */
-let threaded: ThreadedGemm | undefined;
+let threaded: ProductGemm | undefined;
 /** One GEMM (and its worker threads) per thread count, made on first use. */
-const gemms = new Map<number, ThreadedGemm | undefined>();
+const gemms = new Map<number, ProductGemm | undefined>();
 
 /**
- * Runs `f` with matMulAB, matMulABt and matMulAtB computed by the SIMD GEMM on `threads` threads
- * (threaded-gemm.ts) instead of tfjs's matMul, bit-identical for every thread count. Where
- * WebAssembly SIMD is missing, tfjs's matMul stays; `f` is told which (true = the SIMD GEMM).
+ * Runs `f` with matMulAB, matMulABt and matMulAtB computed on `threads` threads by the native GEMM
+ * (native-gemm.ts) or else the SIMD GEMM (threaded-gemm.ts) instead of tfjs's matMul, bit-identical
+ * for every thread count. Where both are missing, tfjs's matMul stays; `f` is told which (true =
+ * one of the two GEMMs).
  */
 export function withProductThreads<T>(threads: number, f: (simd: boolean) => T): T {
-  if (!gemms.has(threads)) gemms.set(threads, ThreadedGemm.create(threads));
+  if (!gemms.has(threads)) gemms.set(threads, NativeGemm.create(threads) ?? ThreadedGemm.create(threads));
   const previous = threaded;
   threaded = gemms.get(threads);
   try {
@@ -130,8 +137,13 @@ export function withProductThreads<T>(threads: number, f: (simd: boolean) => T):
   }
 }
 
+/** The native GEMM while withProductThreads runs on it (its kernels run whole training steps), else undefined. */
+export function nativeTraining(): NativeGemm | undefined {
+  return threaded instanceof NativeGemm ? threaded : undefined;
+}
+
 /** op(a)·op(b) on the threaded GEMM (op = transpose where asked), as a new tensor. */
-function threadedProduct(gemm: ThreadedGemm, a: tf.Tensor2D, aT: boolean, b: tf.Tensor2D, bT: boolean): tf.Tensor2D {
+function threadedProduct(gemm: ProductGemm, a: tf.Tensor2D, aT: boolean, b: tf.Tensor2D, bT: boolean): tf.Tensor2D {
   const c = gemm.multiply(
     { data: a.dataSync() as Float32Array, rows: a.shape[0], cols: a.shape[1], transposed: aT },
     { data: b.dataSync() as Float32Array, rows: b.shape[0], cols: b.shape[1], transposed: bT },
@@ -200,15 +212,36 @@ const residualAdd = customOp(([a, b]) => ({
   gradFunc: (dy) => [dy.clone(), dy.clone()],
 })) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
-/** Inverted dropout as torch: zero each element with probability `rate`, scale the rest by 1/(1 − rate). */
+/**
+ * Inverted dropout as torch: zero each element with probability `rate`, scale the rest by
+ * 1/(1 − rate). The mask is dropoutMask's, as in native training steps.
+ */
 function dropout(x: tf.Tensor2D, rate: number, seed: string): tf.Tensor2D {
   const keep = 1 - rate;
   const op = customOp(([input], save) => {
-    const mask = tf.div(tf.floor(tf.add(tf.randomUniform(input!.shape, 0, 1, "float32", seed), keep)), keep);
+    const mask = tf.tensor2d(dropoutMask(input!.size, keep, seed), input!.shape as [number, number]);
     save([mask]);
     return { value: tf.mul(input as tf.Tensor, mask), gradFunc: (dy, saved) => tf.mul(dy, saved[0] as tf.Tensor) };
   }) as (x: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
+}
+
+/**
+ * n dropout mask values from the Prng stream named `seed`: 1/keep where the stream's next 32-bit
+ * value is below keep·2³², else 0.
+ */
+export function dropoutMask(n: number, keep: number, seed: string): Float32Array {
+  const prng = new Prng(0, seed);
+  const threshold = keep * 4294967296;
+  const scale = 1 / keep;
+  const mask = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (prng.nextU32() < threshold) mask[i] = scale;
+  return mask;
+}
+
+/** The dropout mask seed of block `block` in a batch whose DropoutSpec seed is `seed`. */
+export function blockSeed(seed: string, block: number): string {
+  return `${seed}/${block}`;
 }
 
 const SQRT_HALF = Math.SQRT1_2;
@@ -265,7 +298,7 @@ export function forward(p: Projector, x: tf.Tensor2D, spec?: DropoutSpec): tf.Te
   let h = y0;
   p.blocks.forEach((b, k) => {
     let z = gelu(dense(layerNorm(h, b.lnGamma as tf.Tensor1D, b.lnBeta as tf.Tensor1D), b.fc1Weight as tf.Tensor2D, b.fc1Bias as tf.Tensor1D));
-    if (spec !== undefined && spec.rate > 0) z = dropout(z, spec.rate, `${spec.seed}/${k}`);
+    if (spec !== undefined && spec.rate > 0) z = dropout(z, spec.rate, blockSeed(spec.seed, k));
     h = dense(z, b.fc2Weight as tf.Tensor2D, b.fc2Bias as tf.Tensor1D);
   });
   return residualAdd(y0, h);

@@ -1,5 +1,8 @@
-// Dot-product scores of blocks of query rows against one fixed gallery, float32, SIMD when available.
+// Dot-product scores of blocks of query rows against one fixed gallery, float32: the native GEMM
+// where built, else WebAssembly SIMD, else plain JS.
 import { gemmABt } from "./gemm.js";
+import { threadCount } from "./kernel-pool.js";
+import { nativeKernels, type NativeKernels } from "./native-kernels.js";
 import { Arena, BLOCK_A, BLOCK_B, roundUp, simdAvailable } from "./simd-kernels.js";
 
 /** Gallery rows per kernel call: a tile of about 768 KiB stays in L2 while a query block passes. */
@@ -25,7 +28,22 @@ export interface Scorer {
  * scorer may be in use at a time (they share the kernels' memory).
  */
 export function createScorer(gallery: Float32Array, n: number, k: number, maxRows: number): Scorer {
+  const native = nativeKernels();
+  if (native !== undefined) return nativeScorer(native, gallery, n, k, maxRows);
   return simdAvailable() ? simdScorer(gallery, n, k, maxRows) : jsScorer(gallery, n, k, maxRows);
+}
+
+function nativeScorer(native: NativeKernels, gallery: Float32Array, n: number, k: number, maxRows: number): Scorer {
+  const out = new Float32Array(maxRows * n);
+  const threads = threadCount();
+  return {
+    n, ld: n, maxRows,
+    score(queries, m) {
+      if (m > maxRows) throw new Error(`scorer: ${m} query rows exceed the ${maxRows} it was made for`);
+      native.gemm(false, true, m, n, k, queries, k, gallery, k, out, n, false, threads);
+      return out;
+    },
+  };
 }
 
 function jsScorer(gallery: Float32Array, n: number, k: number, maxRows: number): Scorer {

@@ -6,8 +6,12 @@ import { learningRate, type Schedule } from "./lr-schedule.js";
 import type { Matrix } from "./matrix.js";
 import { allMetrics, type AllMetrics } from "./metrics.js";
 import { Prng } from "./prng.js";
+import { NativeAdamW } from "./native-adamw.js";
+import type { NativeGemm } from "./native-gemm.js";
+import { NativeStep } from "./native-step.js";
 import {
-  assignTensors, forward, predict, projectorTensors, projectorVariables, trainStepFlops, withProductThreads, type NamedTensor, type Projector,
+  assignTensors, forward, nativeTraining, predict, projectorTensors, projectorVariables, trainStepFlops, withProductThreads,
+  type DropoutSpec, type NamedTensor, type Projector,
 } from "./projector.js";
 import { err, ok, type Result } from "./result.js";
 
@@ -132,6 +136,69 @@ function gatherRows(m: Matrix, order: Int32Array, from: number, to: number, inde
   return out;
 }
 
+/** One batch: its rows of x and y, the image of every row, and the dropout of the step. */
+interface Batch {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly ids: Int32Array;
+  readonly rows: number;
+  readonly dropout: DropoutSpec;
+}
+
+/** Runs training steps: the loss of a batch, then one clipped AdamW update. */
+interface Trainer {
+  /** The batch's loss before the update; a non-finite loss leaves the parameters alone. */
+  step(batch: Batch, lr: number): number;
+  /** Makes the projector's variables hold the current parameters (before validation). */
+  sync(): void;
+  dispose(): void;
+}
+
+/** Steps on tfjs: variableGrads over the custom ops of projector.ts and losses.ts, AdamW on tensors. */
+function tfjsTrainer(projector: Projector, options: TrainOptions): Trainer {
+  const vars = projectorVariables(projector);
+  const opt = new AdamW(vars, { weightDecay: options.weightDecay });
+  return {
+    step({ x, y, ids, rows, dropout }, lr) {
+      const xt = tf.tensor2d(x, [rows, projector.shape.dIn]);
+      const yt = tf.tensor2d(y, [rows, projector.shape.dOut]);
+      const { value, grads } = tf.variableGrads(() => projectorLoss(forward(projector, xt, dropout), yt, ids, options.loss), vars);
+      const loss = value.dataSync()[0] as number;
+      const ordered = vars.map((v) => grads[v.name] as tf.Tensor);
+      if (Number.isFinite(loss)) {
+        const clipped = options.gradClip > 0 ? clipGradNorm(ordered, options.gradClip).grads : ordered;
+        opt.apply(clipped, lr);
+        if (clipped !== ordered) tf.dispose(clipped);
+      }
+      tf.dispose([xt, yt, value, ...ordered]);
+      return loss;
+    },
+    sync() {},
+    dispose() {
+      opt.dispose();
+    },
+  };
+}
+
+/** Steps on the native kernels (native-step.ts) over float32 copies of the parameters. */
+function nativeTrainer(projector: Projector, options: TrainOptions, native: NativeGemm): Trainer {
+  const vars = projectorVariables(projector);
+  const params = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+  const steps = new NativeStep(projector.shape, options.batchSize, native);
+  const opt = new NativeAdamW(params, { weightDecay: options.weightDecay }, native.kernels, native.threads);
+  return {
+    step({ x, y, ids, rows, dropout }, lr) {
+      const { loss, grads } = steps.run(params, x, y, ids, rows, options.loss, dropout);
+      if (Number.isFinite(loss)) opt.update(grads, lr, options.gradClip);
+      return loss;
+    },
+    sync() {
+      vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(params[i] as Float32Array, v.shape))));
+    },
+    dispose() {},
+  };
+}
+
 /**
  * Trains `projector` in place and leaves it holding the best epoch's parameters. Epoch 0 (the
  * starting point) is evaluated first and counts as a candidate, as the reference's `best = ev()`.
@@ -161,7 +228,6 @@ function trainLoop(
 ): Result<TrainOutcome, TrainFailure> {
   const n = train.x.rows;
   if (train.labels.length !== n) throw new Error(`train: ${n} captions but ${train.labels.length} labels`);
-  const vars = projectorVariables(projector);
   const stepsPerEpoch = Math.ceil(n / options.batchSize);
   const schedule = {
     baseLr: options.lr,
@@ -173,7 +239,8 @@ function trainLoop(
   const curve: EpochRecord[] = [{ epoch: 0, loss: null, lr: null, seconds: 0, eval_seconds: first.seconds, ...first.metrics }];
   let best = { epoch: 0, metrics: first.metrics, predictions: first.predictions, tensors: projectorTensors(projector) };
   let bestValue = first.metrics[options.select];
-  const opt = new AdamW(vars, { weightDecay: options.weightDecay });
+  const native = nativeTraining();
+  const trainer = native !== undefined ? nativeTrainer(projector, options, native) : tfjsTrainer(projector, options);
   let step = 0;
   let trainSeconds = 0;
   let trainFlops = 0;
@@ -190,20 +257,14 @@ function trainLoop(
         const rows = to - from;
         const ids = new Int32Array(rows);
         for (let k = from; k < to; k++) ids[k - from] = train.labels[order[k] as number] as number;
-        const x = tf.tensor2d(gatherRows(train.x, order, from, to), [rows, train.x.cols]);
-        const y = tf.tensor2d(gatherRows(train.targets, order, from, to, train.labels), [rows, train.targets.cols]);
+        const x = gatherRows(train.x, order, from, to);
+        const y = gatherRows(train.targets, order, from, to, train.labels);
         lr = learningRate(step, schedule);
         const dropout = { rate: options.dropout, seed: `${options.seed}/dropout/${epoch}/${b}` };
-        const { value, grads } = tf.variableGrads(() => projectorLoss(forward(projector, x, dropout), y, ids, options.loss), vars);
-        const lossValue = value.dataSync()[0] as number;
+        const lossValue = trainer.step({ x, y, ids, rows, dropout }, lr);
         if (!Number.isFinite(lossValue)) {
-          tf.dispose([x, y, value, ...Object.values(grads)]);
           return err({ reason: "non-finite-loss", message: `the training loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}/${stepsPerEpoch} (lower params.lr or check the inputs)` });
         }
-        const ordered = vars.map((v) => grads[v.name] as tf.Tensor);
-        const clipped = options.gradClip > 0 ? clipGradNorm(ordered, options.gradClip).grads : ordered;
-        opt.apply(clipped, lr);
-        tf.dispose([x, y, value, ...ordered, ...(clipped === ordered ? [] : clipped)]);
         step++;
         lossSum += lossValue * rows;
         trainFlops += trainStepFlops(projector.shape, rows) + lossFlops(rows, projector.shape.dOut, options.loss);
@@ -212,6 +273,7 @@ function trainLoop(
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
       epochsRun = epoch;
+      trainer.sync();
       const ev = evaluate(projector, val);
       curve.push({ epoch, loss: lossSum / n, lr, seconds, eval_seconds: ev.seconds, ...ev.metrics });
       const value = ev.metrics[options.select];
@@ -222,7 +284,7 @@ function trainLoop(
       if (options.patience > 0 && epoch - best.epoch >= options.patience) break;
     }
   } finally {
-    opt.dispose();
+    trainer.dispose();
   }
   assignTensors(projector, best.tensors);
   return ok({

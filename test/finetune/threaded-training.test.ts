@@ -1,9 +1,10 @@
-// The threaded SIMD products of training: exact against a float64 product, and training on 1 or 2 threads gives the same weights.
+// The threaded products of training (native and WebAssembly SIMD): exact against a float64 product, and training on 1 or 2 threads gives the same weights.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Matrix } from "../../stages/lib/matrix.js";
 import { Prng } from "../../stages/lib/prng.js";
 import { createProjector, disposeProjector, projectorTensors, type NamedTensor } from "../../stages/lib/projector.js";
 import { initBackend } from "../../stages/lib/tf-backend.js";
+import { NativeGemm } from "../../stages/lib/native-gemm.js";
 import { ThreadedGemm } from "../../stages/lib/threaded-gemm.js";
 import { trainProjector, type TrainOptions } from "../../stages/lib/train-projector.js";
 
@@ -26,14 +27,17 @@ function reference(a: Matrix, aT: boolean, b: Matrix, bT: boolean): Float64Array
   return out;
 }
 
-describe("ThreadedGemm", () => {
+const GEMMS = { ThreadedGemm, NativeGemm } as const;
+
+describe.each(Object.keys(GEMMS) as (keyof typeof GEMMS)[])("%s", (name) => {
   it("multiplies every transpose form and odd shape as float64 does, bit-identically on 1 and 3 threads", () => {
     const prng = new Prng(5, "gemm");
-    const one = ThreadedGemm.create(1);
-    const three = ThreadedGemm.create(3);
-    if (one === undefined || three === undefined) throw new Error("WebAssembly SIMD is missing");
+    const one = GEMMS[name].create(1);
+    const three = GEMMS[name].create(3);
+    if (one === undefined || three === undefined) throw new Error(`${name} is missing (WebAssembly SIMD, or the native kernels npm install builds)`);
     // 530 rows: three row tiles of 256, the last one partial and padded; 13 and 7: padded inner and outer sizes.
-    for (const [m, k, n] of [[530, 13, 7], [9, 530, 5], [6, 40, 300]] as const) {
+    // 100×200 by 200×150: big enough for the native kernels to split over threads, with partial tiles.
+    for (const [m, k, n] of [[530, 13, 7], [9, 530, 5], [6, 40, 300], [100, 200, 150]] as const) {
       for (const aT of [false, true]) for (const bT of [false, true]) {
         const a = randomMatrix(prng, aT ? k : m, aT ? m : k);
         const b = randomMatrix(prng, bT ? n : k, bT ? k : n);

@@ -1,32 +1,41 @@
-// Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, SIMD and JS paths.
+// Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, on each kernel
+// path: native (native/kernels.cc, as `npm install` builds it), WebAssembly SIMD, and plain JS.
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Matrix } from "../../stages/lib/matrix.js";
 import { filled } from "./fixture.js";
 
-async function load(simd: boolean) {
+type KernelPath = "native" | "SIMD" | "JS";
+/** Rows per panel of gram and crossProduct on each path (their progress steps). */
+const PANEL: Record<KernelPath, number> = { native: 1024, SIMD: 256, JS: 256 };
+
+async function load(path: KernelPath) {
   vi.resetModules();
-  if (simd) delete process.env["DAG_NO_SIMD"];
-  else process.env["DAG_NO_SIMD"] = "1";
-  const kernels = await import("../../stages/lib/simd-kernels.js");
-  expect(kernels.simdAvailable()).toBe(simd);
+  if (path === "native") delete process.env["DAG_NATIVE"];
+  else process.env["DAG_NATIVE"] = "0";
+  if (path === "JS") process.env["DAG_NO_SIMD"] = "1";
+  else delete process.env["DAG_NO_SIMD"];
+  expect((await import("../../stages/lib/native-kernels.js")).nativeKernels() !== undefined).toBe(path === "native");
+  expect((await import("../../stages/lib/simd-kernels.js")).simdAvailable()).toBe(path !== "JS");
   return { products: await import("../../stages/lib/products.js"), scorer: await import("../../stages/lib/scorer.js") };
 }
 afterAll(() => {
   delete process.env["DAG_NO_SIMD"];
+  delete process.env["DAG_NATIVE"];
 });
 
 const at = (m: Matrix, i: number, j: number): number => m.data[i * m.cols + j] as number;
 
-for (const simd of [true, false]) {
-  describe(`products (${simd ? "SIMD" : "JS"})`, () => {
-    const a = filled(301, 7, 1); // 301 rows: two panels, the second partial; 7 columns: padding
-    const b = filled(301, 5, 2);
-    const rows = Int32Array.from({ length: 290 }, (_, i) => (i * 37) % 301);
+for (const path of ["native", "SIMD", "JS"] as const) {
+  describe(`products (${path})`, () => {
+    // 2100 rows: several panels on every path, the last partial; 7 and 5 columns: padding.
+    const a = filled(2100, 7, 1);
+    const b = filled(2100, 5, 2);
+    const rows = Int32Array.from({ length: 2090 }, (_, i) => (i * 37) % 2100);
     const ca = [0.1, -0.2, 0.3, 0, 0.05, 1, -1];
     const cb = [0.5, 0.25, -0.5, 0, 2];
 
     it("gram: centred AᵀA of selected rows, symmetric, to 1e-12", async () => {
-      const { products } = await load(simd);
+      const { products } = await load(path);
       const g = products.gram(a, { rows, center: ca });
       for (let i = 0; i < 7; i++) {
         for (let j = 0; j < 7; j++) {
@@ -37,22 +46,40 @@ for (const simd of [true, false]) {
       }
     });
 
+    it("gram: 600 columns, more than one block of output rows, symmetric, to 1e-12", async () => {
+      const { products } = await load(path);
+      const w = filled(40, 600, 9);
+      const g = products.gram(w);
+      let worst = 0;
+      for (let i = 0; i < 600; i++) {
+        for (let j = 0; j < 600; j++) {
+          let want = 0;
+          for (let r = 0; r < 40; r++) want += at(w, r, i) * at(w, r, j);
+          worst = Math.max(worst, Math.abs((g.data[i * 600 + j] as number) - want));
+          if (g.data[i * 600 + j] !== g.data[j * 600 + i]) worst = Infinity;
+        }
+      }
+      expect(worst).toBeLessThan(1e-12 * 40);
+    });
+
     it("crossProduct: AᵀB with rows and centres on each side, and progress per panel", async () => {
-      const { products } = await load(simd);
+      const { products } = await load(path);
       const seen: string[] = [];
-      const c = products.crossProduct(a, b, { center: ca }, { rows: Int32Array.from({ length: 301 }, (_, i) => 300 - i), center: cb }, (done, total) => seen.push(`${done}/${total}`));
-      expect(seen).toEqual(["0/301", "256/301", "301/301"]);
+      const c = products.crossProduct(a, b, { center: ca }, { rows: Int32Array.from({ length: 2100 }, (_, i) => 2099 - i), center: cb }, (done, total) => seen.push(`${done}/${total}`));
+      const steps = ["0/2100"];
+      for (let done = PANEL[path]; done < 2100; done += PANEL[path]) steps.push(`${done}/2100`);
+      expect(seen).toEqual([...steps, "2100/2100"]);
       for (let i = 0; i < 7; i++) {
         for (let j = 0; j < 5; j++) {
           let want = 0;
-          for (let r = 0; r < 301; r++) want += (at(a, r, i) - (ca[i] as number)) * (at(b, 300 - r, j) - (cb[j] as number));
+          for (let r = 0; r < 2100; r++) want += (at(a, r, i) - (ca[i] as number)) * (at(b, 2099 - r, j) - (cb[j] as number));
           expect(Math.abs((c.data[i * 5 + j] as number) - want)).toBeLessThan(1e-10);
         }
       }
     });
 
     it("multiply and multiplyABt: float32 products of odd shapes", async () => {
-      const { products } = await load(simd);
+      const { products } = await load(path);
       const x = filled(5, 9, 3), w = filled(9, 3, 4), g = filled(11, 9, 5);
       const xw = products.multiply(x, w);
       const xg = products.multiplyABt(x, g);
@@ -71,7 +98,7 @@ for (const simd of [true, false]) {
     });
 
     it("scorer: equal gallery rows get bit-identical scores wherever they sit in a block", async () => {
-      const { scorer } = await load(simd);
+      const { scorer } = await load(path);
       const g = filled(9, 13, 6);
       g.data.copyWithin(8 * 13, 0, 13); // row 8 (a remainder row) = row 0
       g.data.copyWithin(3 * 13, 0, 13); // row 3 (inside a block) = row 0

@@ -44,7 +44,9 @@ describe("fitRidge", () => {
   it("reports phases in order and fails on mismatched rows", () => {
     const phases: string[] = [];
     fitRidge(X, Yu, 1, false, { yRows, onProgress: (p, done, total) => phases.push(`${p} ${done}/${total}`) });
-    expect(phases).toEqual(["gram 0/400", "gram 256/400", "gram 400/400", "cross-product 0/90", "cross-product 90/90", "solve 0/1", "solve 1/1"]);
+    // Between its first and last line the Gram phase reports once per panel (256 or 1024 rows by kernel path; products.test.ts checks those).
+    const inner = (p: string): boolean => p.startsWith("gram ") && p !== "gram 0/400" && p !== "gram 400/400";
+    expect(phases.filter((p) => !inner(p))).toEqual(["gram 0/400", "gram 400/400", "cross-product 0/90", "cross-product 90/90", "solve 0/1", "solve 1/1"]);
     const bad = fitRidge(X, Yu, 1, false);
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.reason).toBe("shape-mismatch");
