@@ -1,5 +1,5 @@
 // dag's native kernels as a Node-API addon: GEMM (gemm.cc), the training loss (loss.cc), AdamW
-// (adamw.cc), LayerNorm and GELU (layers.cc) on typed arrays the caller owns (views are fine). stages/lib/native-kernels.ts has the
+// (adamw.cc), LayerNorm, GELU, dropout masks and element-wise sums (layers.cc) on typed arrays the caller owns (views are fine). stages/lib/native-kernels.ts has the
 // JS signatures. Misuse (wrong types, arrays too short) throws a TypeError naming the function.
 #include <node_api.h>
 
@@ -264,17 +264,40 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** dropoutMask(s0, s1, s2, s3, threshold, scale, n, mask). */
+/** addArrays(a, b, out, threads), n = out.length. */
+napi_value AddArrays(napi_env env, napi_callback_info info) {
+  Args args(env, info, "addArrays", 4);
+  size_t length = 0;
+  float* out = args.array<float>(2, napi_float32_array, 0, &length);
+  const double n = static_cast<double>(length);
+  const float* a = args.array<float>(0, napi_float32_array, n);
+  const float* b = args.array<float>(1, napi_float32_array, n);
+  const int threads = args.threads(3);
+  if (args.done()) addArrays(a, b, static_cast<long>(length), out, threads);
+  return nullptr;
+}
+
+/** broadcastRows(v, rows, cols, out, threads). */
+napi_value BroadcastRows(napi_env env, napi_callback_info info) {
+  Args args(env, info, "broadcastRows", 5);
+  const long rows = args.count(1), cols = args.count(2);
+  const float* v = args.array<float>(0, napi_float32_array, static_cast<double>(cols));
+  float* out = args.array<float>(3, napi_float32_array, static_cast<double>(rows) * cols);
+  const int threads = args.threads(4);
+  if (args.done()) broadcastRows(v, rows, cols, out, threads);
+  return nullptr;
+}
+
+/** dropoutMask(key0, key1, threshold, scale, n, mask, threads). */
 napi_value DropoutMask(napi_env env, napi_callback_info info) {
-  Args args(env, info, "dropoutMask", 8);
-  const uint32_t state[4] = {
-    static_cast<uint32_t>(args.count(0)), static_cast<uint32_t>(args.count(1)), static_cast<uint32_t>(args.count(2)), static_cast<uint32_t>(args.count(3)),
-  };
-  const double threshold = args.number(4);
-  const float scale = static_cast<float>(args.number(5));
-  const long n = args.count(6);
-  float* mask = args.array<float>(7, napi_float32_array, static_cast<double>(n));
-  if (args.done()) dropoutMask(state, threshold, scale, n, mask);
+  Args args(env, info, "dropoutMask", 7);
+  const uint32_t key0 = static_cast<uint32_t>(args.count(0)), key1 = static_cast<uint32_t>(args.count(1));
+  const double threshold = args.number(2);
+  const float scale = static_cast<float>(args.number(3));
+  const long n = args.count(4);
+  float* mask = args.array<float>(5, napi_float32_array, static_cast<double>(n));
+  const int threads = args.threads(6);
+  if (args.done()) dropoutMask(key0, key1, threshold, scale, n, mask, threads);
   return nullptr;
 }
 
@@ -297,6 +320,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   define(env, exports, "geluForward", GeluForward);
   define(env, exports, "geluBackward", GeluBackward);
   define(env, exports, "dropoutMask", DropoutMask);
+  define(env, exports, "addArrays", AddArrays);
+  define(env, exports, "broadcastRows", BroadcastRows);
   napi_value isa;
   napi_create_string_utf8(env, gemmIsa(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);

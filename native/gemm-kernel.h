@@ -14,8 +14,11 @@ template <> struct Vec<double> { typedef double type __attribute__((vector_size(
 
 /** Rows of C per micro-tile: 12 with 32 vector registers, 6 with 16. */
 constexpr int MR = VEC_BYTES == 64 ? 12 : 6;
-/** Inner-dimension depth of one packed block. */
-constexpr long KC = 256;
+/**
+ * Inner-dimension depth of one packed block: 512 measured ~10% faster than 256 on 4096-row
+ * training products (fewer passes over C; the 64 KiB B micro-panel streams from L2).
+ */
+constexpr long KC = 512;
 /** Rows of A per packed block (a multiple of MR; MC×KC stays in L2). */
 constexpr long MC = 16 * MR;
 /** Columns of B per packed block (KC×NC in L3). */

@@ -1,11 +1,13 @@
 // LayerNorm and GELU (erf form, with the dropout mask folded in) forward and backward in float32
 // with float64 row statistics, the formulas of stages/lib/projector.ts, one pass over memory each,
-// spread over rows on threads; and the dropout mask from Prng's xoshiro128** stream.
+// spread over rows on threads; and dropout masks from a keyed counter hash (projector.ts dropoutMask).
 #include "layers.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "parallel.h"
+#include "vector-math.h"
 
 namespace {
 
@@ -64,7 +66,7 @@ DAG_CLONES void normParamGrads(const float* dy, const float* xhat, long rows, lo
 
 DAG_CLONES void geluRange(const float* x, const float* mask, long i0, long i1, float* y, float* cdf) {
   for (long i = i0; i < i1; i++) {
-    const float c = 0.5f * (1 + std::erf(x[i] * SQRT_HALF));
+    const float c = 0.5f * (1 + verf(x[i] * SQRT_HALF));
     cdf[i] = c;
     y[i] = mask == nullptr ? x[i] * c : x[i] * c * mask[i];
   }
@@ -73,11 +75,42 @@ DAG_CLONES void geluRange(const float* x, const float* mask, long i0, long i1, f
 DAG_CLONES void geluGradRange(const float* dy, const float* mask, const float* x, const float* cdf, long i0, long i1, float* dx) {
   for (long i = i0; i < i1; i++) {
     const float g = mask == nullptr ? dy[i] : dy[i] * mask[i];
-    dx[i] = g * (cdf[i] + x[i] * (std::exp(-0.5f * x[i] * x[i]) * INV_SQRT_2PI));
+    dx[i] = g * (cdf[i] + x[i] * (vexp(-0.5f * x[i] * x[i]) * INV_SQRT_2PI));
   }
 }
 
+/** lowbias32 (Chris Wellons's 32-bit integer hash). */
+inline uint32_t mix(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+DAG_CLONES void maskRange(uint32_t key0, uint32_t key1, uint32_t below, bool all, float scale, long i0, long i1, float* mask) {
+  for (long i = i0; i < i1; i++) {
+    const uint32_t u = mix(mix(static_cast<uint32_t>(i) ^ key0) + key1);
+    mask[i] = all || u < below ? scale : 0.0f;
+  }
+}
+
+DAG_CLONES void addRange(const float* a, const float* b, long i0, long i1, float* out) {
+  for (long i = i0; i < i1; i++) out[i] = a[i] + b[i];
+}
+
 }  // namespace
+
+void addArrays(const float* a, const float* b, long n, float* out, int threads) {
+  parallelRows(n, threads, [&](long i0, long i1) { addRange(a, b, i0, i1, out); }, LANES);
+}
+
+void broadcastRows(const float* v, long rows, long cols, float* out, int threads) {
+  parallelRows(rows, threads, [&](long r0, long r1) {
+    for (long i = r0; i < r1; i++) std::memcpy(out + i * cols, v, sizeof(float) * cols);
+  });
+}
 
 void layerNormForward(const float* x, const float* gamma, const float* beta, long rows, long cols, float eps, float* y, float* xhat, float* rstd, int threads) {
   parallelRows(rows, threads, [&](long r0, long r1) { normRows(x, gamma, beta, r0, r1, cols, eps, y, xhat, rstd); });
@@ -96,18 +129,6 @@ void geluBackward(const float* dy, const float* mask, const float* x, const floa
   parallelRows(n, threads, [&](long i0, long i1) { geluGradRange(dy, mask, x, cdf, i0, i1, dx); }, LANES);
 }
 
-void dropoutMask(const uint32_t state[4], double threshold, float scale, long n, float* mask) {
-  uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-  auto rotl = [](uint32_t x, int k) { return (x << k) | (x >> (32 - k)); };
-  for (long i = 0; i < n; i++) {
-    const uint32_t result = rotl(s1 * 5, 7) * 9;
-    const uint32_t t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    mask[i] = static_cast<double>(result) < threshold ? scale : 0.0f;
-  }
+void dropoutMask(uint32_t key0, uint32_t key1, double threshold, float scale, long n, float* mask, int threads) {
+  parallelRows(n, threads, [&](long i0, long i1) { maskRange(key0, key1, static_cast<uint32_t>(threshold < 4294967295.0 ? threshold : 4294967295.0), threshold >= 4294967296.0, scale, i0, i1, mask); }, LANES);
 }

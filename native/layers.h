@@ -1,4 +1,4 @@
-// LayerNorm and GELU of the projector's residual blocks, forward and backward (layers.cc).
+// LayerNorm, GELU, dropout masks, residual sums and bias rows of the projector (layers.cc).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,14 @@ void geluForward(const float* x, const float* mask, long n, float* y, float* cdf
 /** dx = (dy·mask)·(Φ(x) + x·φ(x)) (no mask: dy) over n values. */
 void geluBackward(const float* dy, const float* mask, const float* x, const float* cdf, long n, float* dx, int threads);
 
+/** out = a + b over n values (the residual connection, and gradients meeting at one tensor). */
+void addArrays(const float* a, const float* b, long n, float* out, int threads);
+
+/** Every row of out (rows×cols) = v (cols values): bias rows for a product to accumulate onto. */
+void broadcastRows(const float* v, long rows, long cols, float* out, int threads);
+
 /**
- * n dropout mask values from xoshiro128** started at `state` (stages/lib/prng.ts's generator):
- * `scale` where the next 32-bit value is below `threshold`, else 0.
+ * n dropout mask values (projector.ts dropoutMask): `scale` where the keyed hash of the element's
+ * index, mix(mix(i ^ key0) + key1), is below `threshold`, else 0.
  */
-void dropoutMask(const uint32_t state[4], double threshold, float scale, long n, float* mask);
+void dropoutMask(uint32_t key0, uint32_t key1, double threshold, float scale, long n, float* mask, int threads);

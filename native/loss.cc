@@ -9,6 +9,7 @@
 
 #include "gemm.h"
 #include "parallel.h"
+#include "vector-math.h"
 
 namespace {
 
@@ -96,7 +97,7 @@ DAG_CLONES void softmaxRows(float* s, const float* q, const float* k, const int3
     float* pi = p + i * n;
     double total = 0;
     for (long j = 0; j < n; j++) {
-      pi[j] = std::exp(si[j] - max);
+      pi[j] = vexp(si[j] - max);
       total += pi[j];
     }
     lse[i] = max + std::log(total);
@@ -110,13 +111,13 @@ DAG_CLONES void columnTotals(const float* s, long c0, long c1, long n, float* co
   for (long j = c0; j < c1; j++) colMax[j] = s[j];
   for (long i = 1; i < n; i++) for (long j = c0; j < c1; j++) colMax[j] = s[i * n + j] > colMax[j] ? s[i * n + j] : colMax[j];
   for (long j = c0; j < c1; j++) colTotal[j] = 0;
-  for (long i = 0; i < n; i++) for (long j = c0; j < c1; j++) colTotal[j] += std::exp(s[i * n + j] - colMax[j]);
+  for (long i = 0; i < n; i++) for (long j = c0; j < c1; j++) colTotal[j] += vexp(s[i * n + j] - colMax[j]);
 }
 
 /** Rows [r0, r1) of both (n×n) += the column softmax of s, transposed back. */
 DAG_CLONES void addColumnSoftmax(const float* s, const float* colMax, const float* colInv, long r0, long r1, long n, float* both) {
   for (long i = r0; i < r1; i++) {
-    for (long j = 0; j < n; j++) both[i * n + j] += std::exp(s[i * n + j] - colMax[j]) * colInv[j];
+    for (long j = 0; j < n; j++) both[i * n + j] += vexp(s[i * n + j] - colMax[j]) * colInv[j];
   }
 }
 

@@ -52,11 +52,12 @@ export interface NativeKernels {
   geluForward(x: Float32Array, mask: Float32Array, n: number, y: Float32Array, cdf: Float32Array, threads: number): void;
   /** dx = (dy·mask)·(Φ(x) + x·φ(x)) over n values (empty mask = none). */
   geluBackward(dy: Float32Array, mask: Float32Array, x: Float32Array, cdf: Float32Array, n: number, dx: Float32Array, threads: number): void;
-  /**
-   * n dropout mask values from xoshiro128** at state s0..s3 (prng.ts's generator): `scale` where
-   * the next 32-bit value is below `threshold`, else 0.
-   */
-  dropoutMask(s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number, n: number, mask: Float32Array): void;
+  /** out = a + b, element-wise over out.length values. */
+  addArrays(a: Float32Array, b: Float32Array, out: Float32Array, threads: number): void;
+  /** Every row of out (rows×cols) = v. */
+  broadcastRows(v: Float32Array, rows: number, cols: number, out: Float32Array, threads: number): void;
+  /** n dropout mask values as projector.ts's dropoutMask draws them for keys (key0, key1). */
+  dropoutMask(key0: number, key1: number, threshold: number, scale: number, n: number, mask: Float32Array, threads: number): void;
   /** The instruction set the GEMM uses: "avx512", "avx2" or "portable". */
   readonly isa: string;
 }

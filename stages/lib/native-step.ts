@@ -9,8 +9,7 @@
 // gradient come from native/loss.cc. Parameters are in namedVariables order (projector.ts).
 import type { LossOptions } from "./losses.js";
 import type { NativeGemm } from "./native-gemm.js";
-import { blockSeed, LAYER_NORM_EPS, type DropoutSpec, type ProjectorShape } from "./projector.js";
-import { Prng } from "./prng.js";
+import { blockSeed, dropoutKeys, LAYER_NORM_EPS, type DropoutSpec, type ProjectorShape } from "./projector.js";
 
 /** Per-block activations kept for the backward pass. */
 interface BlockBuffers {
@@ -96,7 +95,7 @@ export class NativeStep {
       const next = k + 1 < depth ? (this.blocks[k + 1] as BlockBuffers).input.subarray(0, wide) : pred;
       this.affine(z, hidden, p(at + 4), p(at + 5), rows, dOut, next);
     }
-    if (depth > 0) for (let i = 0; i < wide; i++) pred[i] = (y0[i] as number) + (pred[i] as number);
+    if (depth > 0) kernels.addArrays(y0, pred, pred, threads);
     else pred.set(y0);
 
     const dPred = this.dPred.subarray(0, wide);
@@ -127,7 +126,7 @@ export class NativeStep {
     // y0 feeds the residual sum and block 0: its gradient is dPred plus what came back through the blocks.
     let dY0 = dPred;
     if (depth > 0) {
-      for (let i = 0; i < wide; i++) dCur[i] = (dPred[i] as number) + (dCur[i] as number);
+      kernels.addArrays(dPred, dCur, dCur, threads);
       dY0 = dCur;
     }
     kernels.gemm(true, false, dIn, dOut, rows, x, dIn, dY0, dOut, g(0), dOut, false, threads);
@@ -137,14 +136,14 @@ export class NativeStep {
 
   /** out (rows × n) = a (rows × k)·W (k × n) + bias: the product accumulated onto the bias rows. */
   private affine(a: Float32Array, k: number, w: Float32Array, bias: Float32Array, rows: number, n: number, out: Float32Array): void {
-    for (let i = 0; i < rows; i++) out.set(bias, i * n);
+    this.native.kernels.broadcastRows(bias, rows, n, out, this.native.threads);
     this.native.kernels.gemm(false, false, rows, n, k, a, k, w, n, out, n, true, this.native.threads);
   }
 
   /** The dropout mask of projector.ts's dropoutMask for `seed`, drawn by the native kernels. */
   private fillMask(mask: Float32Array, keep: number, seed: string): Float32Array {
-    const [s0, s1, s2, s3] = new Prng(0, seed).state();
-    this.native.kernels.dropoutMask(s0, s1, s2, s3, keep * 4294967296, 1 / keep, mask.length, mask);
+    const [key0, key1] = dropoutKeys(seed);
+    this.native.kernels.dropoutMask(key0, key1, keep * 4294967296, 1 / keep, mask.length, mask, this.native.threads);
     return mask;
   }
 }

@@ -227,16 +227,33 @@ function dropout(x: tf.Tensor2D, rate: number, seed: string): tf.Tensor2D {
 }
 
 /**
- * n dropout mask values from the Prng stream named `seed`: 1/keep where the stream's next 32-bit
- * value is below keep·2³², else 0.
+ * n dropout mask values for the stream named `seed`: 1/keep where the keyed hash of the element's
+ * index is below keep·2³², else 0. A counter hash (lowbias32 twice, keyed by the Prng state of
+ * `seed`) rather than a sequential generator, so native code draws the same mask on every core.
  */
 export function dropoutMask(n: number, keep: number, seed: string): Float32Array {
-  const prng = new Prng(0, seed);
+  const [key0, key1] = dropoutKeys(seed);
   const threshold = keep * 4294967296;
   const scale = 1 / keep;
   const mask = new Float32Array(n);
-  for (let i = 0; i < n; i++) if (prng.nextU32() < threshold) mask[i] = scale;
+  for (let i = 0; i < n; i++) if (mixBits((mixBits((i ^ key0) >>> 0) + key1) >>> 0) < threshold) mask[i] = scale;
   return mask;
+}
+
+/** The two hash keys of a dropout stream. */
+export function dropoutKeys(seed: string): [number, number] {
+  const [key0, key1] = new Prng(0, seed).state();
+  return [key0, key1];
+}
+
+/** lowbias32 (Chris Wellons's 32-bit integer hash), unsigned. */
+function mixBits(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
 }
 
 /** The dropout mask seed of block `block` in a batch whose DropoutSpec seed is `seed`. */

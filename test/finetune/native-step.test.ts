@@ -6,8 +6,7 @@ import { projectorLoss } from "../../stages/lib/losses.js";
 import { NativeAdamW } from "../../stages/lib/native-adamw.js";
 import { NativeGemm } from "../../stages/lib/native-gemm.js";
 import { NativeStep } from "../../stages/lib/native-step.js";
-import { disposeProjector, dropoutMask, forward, namedVariables, projectorFromTensors, type Projector } from "../../stages/lib/projector.js";
-import { Prng } from "../../stages/lib/prng.js";
+import { disposeProjector, dropoutKeys, dropoutMask, forward, namedVariables, projectorFromTensors, type Projector } from "../../stages/lib/projector.js";
 import { initBackend } from "../../stages/lib/tf-backend.js";
 import { maxAbsDiff, namedTensors, readFixture } from "./fixture.js";
 
@@ -78,8 +77,8 @@ describe.skipIf(process.env["DAG_NATIVE"] === "0")("NativeStep and NativeAdamW",
   it("draws projector.ts's dropout masks and matches the tfjs custom ops with dropout and a one-way InfoNCE", () => {
     const keep = 0.8, seed = "7/dropout/1/0";
     const mask = new Float32Array(1000);
-    const [s0, s1, s2, s3] = new Prng(0, `${seed}/0`).state();
-    gemm(1).kernels.dropoutMask(s0, s1, s2, s3, keep * 4294967296, 1 / keep, mask.length, mask);
+    const [key0, key1] = dropoutKeys(`${seed}/0`);
+    gemm(2).kernels.dropoutMask(key0, key1, keep * 4294967296, 1 / keep, mask.length, mask, 2);
     expect(mask).toEqual(dropoutMask(1000, keep, `${seed}/0`));
     const zeros = mask.filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThan(150);
