@@ -41,6 +41,8 @@ export interface StagesBench {
   /** Floating-point operations of one epoch's training products (from train_gflops × train_seconds). */
   readonly epochFlops: number | null;
   readonly backend: string | null;
+  /** What finetune's training ran on (meta kernels, e.g. "native avx512"), null if not reported. */
+  readonly kernels: string | null;
   /** Threads finetune's SIMD products ran on (meta product_threads; 0 = tfjs's matMul), null if not reported. */
   readonly productThreads: number | null;
   /** Metrics of the last run, per stage. */
@@ -116,6 +118,7 @@ export function benchStages(data: BenchData, options: { epochs: number; times: n
   const epochFlops: number[] = [];
   let backend: string | null = null;
   let productThreads: number | null = null;
+  let kernels: string | null = null;
   let metrics: Record<string, Record<string, number>> = {};
   try {
     for (let i = 0; i < options.times; i++) {
@@ -136,6 +139,7 @@ export function benchStages(data: BenchData, options: { epochs: number; times: n
         if (stage === "finetune") {
           if (typeof row.meta["backend"] === "string") backend = row.meta["backend"];
           if (typeof row.meta["product_threads"] === "number") productThreads = row.meta["product_threads"];
+          if (typeof row.meta["kernels"] === "string") kernels = row.meta["kernels"];
           const g = row.meta["train_gflops"], s = row.meta["train_seconds"];
           if (typeof g === "number") gflops.push(g);
           if (typeof g === "number" && typeof s === "number" && options.epochs > 0) epochFlops.push((g * 1e9 * s) / options.epochs);
@@ -162,6 +166,7 @@ export function benchStages(data: BenchData, options: { epochs: number; times: n
       trainGflops: gflops.length > 0 ? median(gflops) : null,
       epochFlops: epochFlops.length > 0 ? median(epochFlops) : null,
       backend,
+      kernels,
       productThreads,
       metrics,
     };

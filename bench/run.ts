@@ -62,7 +62,7 @@ function comparisonTable(ours: StagesBench | undefined, py: PythonBench | Python
   const pyGflops = ours?.epochFlops != null && pyOk?.epochSecondsMedian != null ? ours.epochFlops / pyOk.epochSecondsMedian / 1e9 : null;
   rows.push(["training GFLOP/s", num(ours?.trainGflops, 1), pyGflops != null ? `${pyGflops.toFixed(1)}*` : "–", ratio(ours?.trainGflops, pyGflops), ""]);
   const lines = [table(rows)];
-  if (ours) lines.push(`ours: ${ours.captions} captions × ${ours.images} images, ${ours.epochs} epoch(s), backend ${ours.backend ?? "?"}${ours.productThreads != null ? `, products on ${ours.productThreads} thread(s)` : ""}, medians of ${ours.times} forced \`dag run\`s (seconds per stage process as \`dag status\` records them)`);
+  if (ours) lines.push(`ours: ${ours.captions} captions × ${ours.images} images, ${ours.epochs} epoch(s), backend ${ours.backend ?? "?"}${ours.kernels != null ? `, kernels ${ours.kernels}` : ""}${ours.productThreads != null ? ` on ${ours.productThreads} thread(s)` : ""}, medians of ${ours.times} forced \`dag run\`s (seconds per stage process as \`dag status\` records them)`);
   if (pyOk) {
     lines.push(`python: medians of ${pyOk.times} runs; torch ${pyOk.torchThreads ?? "?"} thread(s); numpy BLAS (${pyOk.blas?.source ?? "unknown"}): ${pyOk.blas?.summary ?? "unknown"}`);
     const unset = Object.entries(pyOk.unsetEnv).map(([k, v]) => `${k}=${v}`).join(" ");

@@ -7,10 +7,13 @@
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
 // metrics.json (the best epoch's eight metrics, best_epoch, epochs_run).
-// On the wasm and cpu backends the matrix products run on params.threads threads (default every
-// core, DAG_THREADS caps it) with the same result for any count; meta product_threads says how many.
+// On the wasm and cpu backends training runs on params.threads threads (default every core,
+// DAG_THREADS caps it) with the same result for any count: whole steps on the native kernels where
+// npm install built them (meta kernels says which), else tfjs with the WebAssembly SIMD products;
+// meta product_threads says how many threads.
 import { writeFileSync } from "node:fs";
 import { threadCount } from "./lib/kernel-pool.js";
+import { kernelsInUse } from "./lib/native-kernels.js";
 import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
 import type { InfoNceDirection, LossWeights } from "./lib/losses.js";
 import type { Schedule } from "./lib/lr-schedule.js";
@@ -88,8 +91,8 @@ runStage(async (job) => {
   const threads = threadsParam(job);
   const backend = await initBackend(choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto"));
   if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
-  reportMeta({ backend: backend.value });
-  // Native TensorFlow multiplies faster than the SIMD kernels; on wasm and cpu they take the products.
+  // On wasm and cpu the native kernels (else the WebAssembly SIMD GEMM) take the training steps' work.
+  reportMeta(backend.value === "tensorflow" ? { backend: backend.value } : { backend: backend.value, kernels: kernelsInUse() });
   const trainOptions: TrainOptions = backend.value === "tensorflow" ? options : { ...options, threads };
 
   reportProgress(0, 2, "read");

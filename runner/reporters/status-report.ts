@@ -33,7 +33,8 @@ export function statusTable(states: readonly StageStatus[]): string {
   const lines = [`${"stage".padEnd(width)}  ${"state".padEnd(9)}  ${"last".padStart(7)}  metrics`];
   for (const s of states) {
     const seconds = s.seconds === undefined ? "-" : formatDuration(s.seconds);
-    const backend = typeof s.meta["backend"] === "string" ? `  [${s.meta["backend"]}]` : "";
+    const facts = ["backend", "kernels"].map((k) => s.meta[k]).filter((v): v is string => typeof v === "string");
+    const backend = facts.length > 0 ? `  [${facts.join(" · ")}]` : "";
     lines.push(`${s.name.padEnd(width)}  ${s.state.padEnd(9)}  ${seconds.padStart(7)}  ${headline(s.metrics)}${backend}`.trimEnd());
     for (const reason of s.reasons) lines.push(`${" ".repeat(width)}    - ${reason}`);
   }

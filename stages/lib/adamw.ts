@@ -10,6 +10,11 @@ export interface AdamWOptions {
   readonly eps?: number;
 }
 
+/** The options with torch's defaults filled in. */
+export function adamWSettings(options: AdamWOptions): Required<AdamWOptions> {
+  return { weightDecay: options.weightDecay, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8 };
+}
+
 /**
  * torch.optim.AdamW (amsgrad off): for each parameter p with gradient g at step t (1-based)
  *   p ← p·(1 − lr·wd)
@@ -30,10 +35,7 @@ export class AdamW {
     private readonly params: readonly tf.Variable[],
     options: AdamWOptions,
   ) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay;
+    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = adamWSettings(options));
     this.m = params.map((p) => variableOf(() => tf.zerosLike(p), false));
     this.v = params.map((p) => variableOf(() => tf.zerosLike(p), false));
   }

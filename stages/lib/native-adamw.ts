@@ -1,16 +1,13 @@
 // AdamW with global gradient-norm clipping on the native kernels, over parameters held as float32
 // arrays (native-step.ts): adamw.ts's update (torch's semantics) in one native pass per parameter.
-import type { AdamWOptions } from "./adamw.js";
+import { adamWSettings, type AdamWOptions } from "./adamw.js";
 import type { NativeKernels } from "./native-kernels.js";
 
 /** torch.optim.AdamW plus clip_grad_norm_, as AdamW and clipGradNorm of adamw.ts, natively. */
 export class NativeAdamW {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly eps: number;
-  private readonly weightDecay: number;
+  private readonly settings: Required<AdamWOptions>;
   /** Steps taken so far. */
   step = 0;
 
@@ -20,10 +17,7 @@ export class NativeAdamW {
     private readonly kernels: NativeKernels,
     private readonly threads: number,
   ) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay;
+    this.settings = adamWSettings(options);
     this.m = params.map((p) => new Float32Array(p.length));
     this.v = params.map((p) => new Float32Array(p.length));
   }
@@ -39,12 +33,13 @@ export class NativeAdamW {
     for (const g of grads) sumSq += this.kernels.sumOfSquares(g, this.threads);
     const norm = Math.sqrt(sumSq);
     const scale = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+    const { beta1, beta2, eps, weightDecay } = this.settings;
     this.step++;
-    const bc1 = 1 - this.beta1 ** this.step;
-    const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.step);
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** this.step);
     this.params.forEach((p, i) => {
       this.kernels.adamwStep(p, grads[i] as Float32Array, this.m[i] as Float32Array, this.v[i] as Float32Array,
-        scale, 1 - lr * this.weightDecay, this.beta1, this.beta2, lr / bc1, bc2Sqrt, this.eps, this.threads);
+        scale, 1 - lr * weightDecay, beta1, beta2, lr / bc1, bc2Sqrt, eps, this.threads);
     });
     return norm;
   }

@@ -63,16 +63,32 @@ describe("retrievalMetrics and allMetrics", () => {
   });
 });
 
-describe("without WebAssembly SIMD (DAG_NO_SIMD=1)", () => {
+describe("without the native kernels (DAG_NATIVE=0), with and without WebAssembly SIMD (DAG_NO_SIMD=1)", () => {
   afterAll(() => {
     delete process.env["DAG_NO_SIMD"];
+    delete process.env["DAG_NATIVE"];
   });
 
-  it("the plain JS scorer gives the same ranks", async () => {
+  for (const simd of [true, false]) {
+    it(`the ${simd ? "WebAssembly SIMD" : "plain JS"} scorer gives the same ranks`, async () => {
+      vi.resetModules();
+      process.env["DAG_NATIVE"] = "0";
+      if (simd) delete process.env["DAG_NO_SIMD"];
+      else process.env["DAG_NO_SIMD"] = "1";
+      const metrics = await import("../../stages/lib/metrics.js");
+      expect((await import("../../stages/lib/native-kernels.js")).nativeKernels()).toBeUndefined();
+      expect((await import("../../stages/lib/simd-kernels.js")).simdAvailable()).toBe(simd);
+      expect(Array.from(metrics.retrievalRanks(cont.q, cont.g, cont.t, "full"))).toEqual(Array.from(fixtureIndex("metrics_cont_ranks_full")));
+      expect(Array.from(metrics.retrievalRanks(int.q, int.g, int.t, "batch100"))).toEqual(Array.from(fixtureIndex("metrics_int_ranks_batch100")));
+    });
+  }
+});
+
+describe("the kernels of the first tests", () => {
+  it("are what the tests above ran on (npm install builds them; DAG_NATIVE=0 turns them off)", async () => {
     vi.resetModules();
-    process.env["DAG_NO_SIMD"] = "1";
-    const js = await import("../../stages/lib/metrics.js");
-    expect((await import("../../stages/lib/simd-kernels.js")).simdAvailable()).toBe(false);
-    expect(Array.from(js.retrievalRanks(cont.q, cont.g, cont.t, "full"))).toEqual(Array.from(fixtureIndex("metrics_cont_ranks_full")));
+    const { nativeKernels, kernelsInUse } = await import("../../stages/lib/native-kernels.js");
+    if (process.env["DAG_NATIVE"] === "0") expect(nativeKernels()).toBeUndefined();
+    else expect(kernelsInUse()).toMatch(/^native (avx512|avx2|portable)$/);
   });
 });
