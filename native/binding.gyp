@@ -1,4 +1,4 @@
-# node-gyp build of dag's native kernels (kernels.cc); native/build.ts runs it during `npm install`.
+# node-gyp build of dag's native kernels (addon.cc and the files it binds); native/build.ts runs it during `npm install`.
 {
   "targets": [
     {

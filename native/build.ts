@@ -1,4 +1,4 @@
-// Builds native/kernels.cc with node-gyp (part of `npm run build`, so of `npm install`). A machine
+// Builds the native kernels (native/*.cc, an addon) with node-gyp (part of `npm run build`, so of `npm install`). A machine
 // without a C++ toolchain or Node's headers still installs: the build is reported and skipped, and
 // the stages use their WebAssembly kernels. DAG_NATIVE=0 skips it; an up-to-date build is kept.
 import { spawnSync } from "node:child_process";

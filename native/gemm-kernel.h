@@ -1,7 +1,7 @@
 // Packed GEMM C = op(A)·op(B) (or C += …) for one instruction set, float32 and float64.
 //
 // Included once per instruction set, inside a namespace of its own and between target pragmas
-// (kernels.cc), with VEC_BYTES set to that set's vector width. The loops are BLIS's: B is packed
+// (gemm.cc), with VEC_BYTES set to that set's vector width. The loops are BLIS's: B is packed
 // in KC×NC blocks of NR-column micro-panels, A in MC×KC blocks of MR-row micro-panels, and a
 // register-blocked MR×NR micro-kernel walks one pair of micro-panels. Every element of C is summed
 // over k in the same order (k ascending, one fused multiply-add per step where the set has FMA)

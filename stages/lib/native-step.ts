@@ -35,8 +35,7 @@ export class NativeStep {
   private readonly y0: Float32Array;
   private readonly pred: Float32Array;
   private readonly dPred: Float32Array;
-  private readonly dOutA: Float32Array; // gradient w.r.t. a block's output, then its input (rows × dOut)
-  private readonly dOutB: Float32Array;
+  private readonly dInput: Float32Array; // gradient w.r.t. a block's input (rows × dOut)
   private readonly dHidden: Float32Array; // rows × hidden
   private readonly dLn: Float32Array; // rows × dOut
   private readonly grads: Float32Array[];
@@ -56,8 +55,7 @@ export class NativeStep {
     this.y0 = new Float32Array(wide);
     this.pred = new Float32Array(wide);
     this.dPred = new Float32Array(wide);
-    this.dOutA = new Float32Array(depth > 0 ? wide : 0);
-    this.dOutB = new Float32Array(depth > 0 ? wide : 0);
+    this.dInput = new Float32Array(depth > 0 ? wide : 0);
     this.dHidden = new Float32Array(depth > 0 ? deep : 0);
     this.dLn = new Float32Array(depth > 0 ? wide : 0);
     this.grads = [new Float32Array(dIn * dOut), new Float32Array(dOut)];
@@ -102,7 +100,7 @@ export class NativeStep {
     const value = kernels.projectorLoss(pred, y, ids, rows, dOut, loss.weights.mse, loss.weights.cosine, loss.weights.infonce,
       loss.temperature, loss.direction === "symmetric", dPred, threads);
 
-    // Backward: dOut walks from the last block's output to block 0's input (= y0).
+    // Backward: dCur walks from the last block's output gradient (dPred) to block 0's input (= y0).
     let dCur = dPred;
     for (let k = depth - 1; k >= 0; k--) {
       const b = this.blocks[k] as BlockBuffers;
@@ -119,9 +117,10 @@ export class NativeStep {
       kernels.gemm(true, false, dOut, hidden, rows, ln, dOut, dHidden, hidden, g(at + 2), hidden, false, threads);
       kernels.columnSums(dHidden, rows, hidden, g(at + 3), threads);
       kernels.gemm(false, true, rows, dOut, hidden, dHidden, hidden, p(at + 2), hidden, dLn, dOut, false, threads);
-      const dIn_ = (dCur === this.dOutA.subarray(0, wide) ? this.dOutB : this.dOutA).subarray(0, wide);
-      kernels.layerNormBackward(dLn, b.xhat, b.rstd, p(at), rows, dOut, dIn_, g(at), g(at + 1), threads);
-      dCur = dIn_;
+      // dCur is not read again, so the input gradient may overwrite it (but never dPred, needed below).
+      const dInput = this.dInput.subarray(0, wide);
+      kernels.layerNormBackward(dLn, b.xhat, b.rstd, p(at), rows, dOut, dInput, g(at), g(at + 1), threads);
+      dCur = dInput;
     }
     // y0 feeds the residual sum and block 0: its gradient is dPred plus what came back through the blocks.
     let dY0 = dPred;
