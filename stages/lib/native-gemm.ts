@@ -1,7 +1,7 @@
 // Float32 products of projector training on the native GEMM (native-kernels.ts): the kernel reads
 // the operands where they lie, transposed or not, and spreads the output over `threads` threads.
 import { nativeKernels, type NativeKernels } from "./native-kernels.js";
-import type { Operand } from "./threaded-gemm.js";
+import { productShape, type Operand } from "./threaded-gemm.js";
 
 /** op(A)·op(B) on the native kernels, the same result for any thread count. */
 export class NativeGemm {
@@ -19,11 +19,7 @@ export class NativeGemm {
 
   /** op(A)·op(B) as a new row-major float32 matrix (op = the transpose where an operand says so). */
   multiply(a: Operand, b: Operand): { rows: number; cols: number; data: Float32Array } {
-    const m = a.transposed ? a.cols : a.rows;
-    const k = a.transposed ? a.rows : a.cols;
-    const kb = b.transposed ? b.cols : b.rows;
-    const n = b.transposed ? b.rows : b.cols;
-    if (k !== kb) throw new Error(`NativeGemm: ${m}×${k} · ${kb}×${n}`);
+    const { m, k, n } = productShape("NativeGemm", a, b);
     const out = new Float32Array(m * n);
     this.kernels.gemm(!!a.transposed, !!b.transposed, m, n, k, a.data, a.cols, b.data, b.cols, out, n, false, this.threads);
     return { rows: m, cols: n, data: out };

@@ -34,6 +34,16 @@ export interface Operand {
   readonly transposed?: boolean;
 }
 
+/** The sizes of op(A)·op(B): op(A) is m×k, op(B) k×n; throws when the inner sizes differ. */
+export function productShape(who: string, a: Operand, b: Operand): { m: number; k: number; n: number } {
+  const m = a.transposed ? a.cols : a.rows;
+  const k = a.transposed ? a.rows : a.cols;
+  const kb = b.transposed ? b.cols : b.rows;
+  const n = b.transposed ? b.rows : b.cols;
+  if (k !== kb) throw new Error(`${who}: ${m}×${k} · ${kb}×${n}`);
+  return { m, k, n };
+}
+
 /**
  * Float32 GEMM over `threads` threads (the calling one included). One product at a time: the
  * operands are packed into the module's memory, multiplied, and the result copied out.
@@ -64,11 +74,7 @@ export class ThreadedGemm {
 
   /** op(A)·op(B) as a new row-major float32 matrix (op = the transpose where an operand says so). */
   multiply(a: Operand, b: Operand): { rows: number; cols: number; data: Float32Array } {
-    const m = a.transposed ? a.cols : a.rows;
-    const k = a.transposed ? a.rows : a.cols;
-    const kb = b.transposed ? b.cols : b.rows;
-    const n = b.transposed ? b.rows : b.cols;
-    if (k !== kb) throw new Error(`ThreadedGemm: ${m}×${k} · ${kb}×${n}`);
+    const { m, k, n } = productShape("ThreadedGemm", a, b);
     const kp = roundUp(Math.max(k, 1), 4);
     const mp = roundUp(Math.max(m, 1), BLOCK_A);
     const np = roundUp(Math.max(n, 1), BLOCK_B);
