@@ -1,5 +1,7 @@
 // Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, on each kernel
 // path: native (native/kernels.cc, as `npm install` builds it), WebAssembly SIMD, and plain JS.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Matrix } from "../../stages/lib/matrix.js";
 import { filled } from "./fixture.js";
@@ -113,3 +115,32 @@ for (const path of ["native", "SIMD", "JS"] as const) {
     });
   });
 }
+
+describe.skipIf(process.env["DAG_NATIVE"] === "0")("native GEMM variants", () => {
+  /** A product's bits from the addon in a child process with DAG_NATIVE_ISA set, and the variant that ran. */
+  function productBits(isa: string): { isa: string; bits: string } {
+    const script = `
+      const k = require(${JSON.stringify(path.resolve(import.meta.dirname, "../../native/build/Release/dag_kernels.node"))});
+      let s = 7; const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) - 0.5;
+      const a = Float32Array.from({ length: 90 * 700 }, r), b = Float32Array.from({ length: 700 * 50 }, r), c = new Float32Array(90 * 50);
+      k.gemm(true, false, 90, 50, 700, a, 90, b, 50, c, 50, false, 2);
+      const d = Float64Array.from({ length: 90 * 700 }, r), e = Float64Array.from({ length: 700 * 50 }, r), f = new Float64Array(90 * 50);
+      k.gemm(false, true, 90, 50, 700, d, 700, e, 700, f, 50, false, 2);
+      console.log(JSON.stringify({ isa: k.isa, bits: Buffer.from(c.buffer).toString("hex") + Buffer.from(f.buffer).toString("hex") }));`;
+    return JSON.parse(execFileSync(process.execPath, ["-e", script], { env: { ...process.env, DAG_NATIVE_ISA: isa }, encoding: "utf8" })) as { isa: string; bits: string };
+  }
+
+  it("AVX2 and AVX-512 give the same bits (same summation order, FMA in both); the portable build runs too", () => {
+    const best = productBits(""), avx2 = productBits("avx2"), portable = productBits("portable");
+    expect(portable.isa).toBe("portable");
+    if (avx2.isa === "avx2") expect(avx2.bits).toBe(best.bits);
+    // Without FMA the portable build rounds differently, but computes the same product.
+    const floats = (hex: string): Float32Array => {
+      const bytes = Buffer.from(hex.slice(0, 90 * 50 * 8), "hex");
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    };
+    const want = floats(best.bits), got = floats(portable.bits);
+    expect(got.length).toBe(90 * 50);
+    for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-4);
+  });
+});
