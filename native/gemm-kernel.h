@@ -161,12 +161,13 @@ static void gemmPacked(const Operand<T>& a, const Operand<T>& b, long m, long n,
   }
 }
 
-/** gemmPacked with packing buffers of its own. */
+/** Bytes of packing buffers gemmPacked needs: MC×KC for A, then KC×NC for B (both 64-byte aligned). */
 template <typename T>
-static void gemm(const Operand<T>& a, const Operand<T>& b, long m, long n, long k, T* c, long ldc, bool accumulate) {
-  T* packedA = static_cast<T*>(std::aligned_alloc(64, sizeof(T) * MC * KC));
-  T* packedB = static_cast<T*>(std::aligned_alloc(64, sizeof(T) * KC * NC));
-  gemmPacked<T>(a, b, m, n, k, c, ldc, accumulate, packedA, packedB);
-  std::free(packedA);
-  std::free(packedB);
+constexpr size_t packedBytes() { return sizeof(T) * (MC * KC + KC * NC); }
+
+/** gemmPacked on one buffer of packedBytes<T>() bytes, aligned to 64. */
+template <typename T>
+static void gemm(const Operand<T>& a, const Operand<T>& b, long m, long n, long k, T* c, long ldc, bool accumulate, void* scratch) {
+  T* packedA = static_cast<T*>(scratch);
+  gemmPacked<T>(a, b, m, n, k, c, ldc, accumulate, packedA, packedA + MC * KC);
 }

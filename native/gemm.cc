@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <cstdlib>
+#include <mutex>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -73,13 +74,38 @@ struct Job {
   bool accumulate;
 };
 
+/**
+ * A packing buffer kept from call to call: allocating megabytes per product would map fresh pages
+ * and fault them in every time.
+ */
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  void* reserve(size_t bytes) {
+    if (bytes > bytes_) {
+      std::free(data_);
+      bytes_ = (bytes + 63) / 64 * 64;
+      data_ = std::aligned_alloc(64, bytes_);
+    }
+    return data_;
+  }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+/** One buffer per slice of a product; products run one at a time (gemmLock). */
+std::vector<Scratch> scratch(64);
+std::mutex gemmLock;
+
 template <typename T>
-void runOn(Isa which, const Job<T>& j) {
+void runOn(Isa which, const Job<T>& j, Scratch& s) {
 #ifdef DAG_X86_VARIANTS
-  if (which == Isa::Avx512) return avx512::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate);
-  if (which == Isa::Avx2) return avx2::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate);
+  if (which == Isa::Avx512) return avx512::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate, s.reserve(avx512::packedBytes<T>()));
+  if (which == Isa::Avx2) return avx2::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate, s.reserve(avx2::packedBytes<T>()));
 #endif
-  portable::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate);
+  portable::gemm<T>({j.a, j.lda, j.ta}, {j.b, j.ldb, j.tb}, j.m, j.n, j.k, j.c, j.ldc, j.accumulate, s.reserve(portable::packedBytes<T>()));
 }
 
 /** Products smaller than this many multiply-adds stay on one thread. */
@@ -91,9 +117,10 @@ constexpr double THREADED_MIN_WORK = 1 << 21;
  */
 template <typename T>
 void parallelGemm(const Job<T>& job, int threads) {
+  std::lock_guard<std::mutex> hold(gemmLock);
   const double work = static_cast<double>(job.m) * job.n * job.k;
   if (threads <= 1 || work < THREADED_MIN_WORK) {
-    runOn<T>(isa, job);
+    runOn<T>(isa, job, scratch[0]);
     return;
   }
   const bool byCols = job.n >= job.m;
@@ -115,8 +142,8 @@ void parallelGemm(const Job<T>& job, int threads) {
     parts.push_back(part);
   }
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < parts.size(); t++) pool.emplace_back([&parts, t] { runOn<T>(isa, parts[t]); });
-  runOn<T>(isa, parts[0]);
+  for (size_t t = 1; t < parts.size(); t++) pool.emplace_back([&parts, t] { runOn<T>(isa, parts[t], scratch[t]); });
+  runOn<T>(isa, parts[0], scratch[0]);
   for (auto& th : pool) th.join();
 }
 
