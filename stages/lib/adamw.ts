@@ -68,12 +68,17 @@ export class AdamW {
   }
 }
 
+/** clip_grad_norm_'s scale for gradients of global norm `norm`: min(1, maxNorm / (norm + 1e-6)). */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
+}
+
 /**
  * torch.nn.utils.clip_grad_norm_: the global L2 norm of all gradients, and the gradients scaled
  * by min(1, maxNorm / (norm + 1e-6)). New tensors are returned; the inputs are left alone.
  */
 export function clipGradNorm(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
   const norm = tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0] as number));
-  const coef = Math.min(1, maxNorm / (norm + 1e-6));
+  const coef = clipCoefficient(norm, maxNorm);
   return { grads: grads.map((g) => (coef < 1 ? tf.mul(g, coef) : g.clone())), norm };
 }

@@ -1,6 +1,6 @@
 // AdamW with global gradient-norm clipping on the native kernels, over parameters held as float32
 // arrays (native-step.ts): adamw.ts's update (torch's semantics) in one native pass per parameter.
-import { adamWSettings, type AdamWOptions } from "./adamw.js";
+import { adamWSettings, clipCoefficient, type AdamWOptions } from "./adamw.js";
 import type { NativeKernels } from "./native-kernels.js";
 
 /** torch.optim.AdamW plus clip_grad_norm_, as AdamW and clipGradNorm of adamw.ts, natively. */
@@ -32,7 +32,7 @@ export class NativeAdamW {
     let sumSq = 0;
     for (const g of grads) sumSq += this.kernels.sumOfSquares(g, this.threads);
     const norm = Math.sqrt(sumSq);
-    const scale = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+    const scale = maxNorm > 0 ? clipCoefficient(norm, maxNorm) : 1;
     const { beta1, beta2, eps, weightDecay } = this.settings;
     this.step++;
     const bc1 = 1 - beta1 ** this.step;
