@@ -6,20 +6,20 @@
 // images (see RidgeOptions.yRows). Validation, like the reference: captions[val_idx] standardised
 // (not clipped) and mapped through W (+ bias), against the whole standardised (not clipped) image
 // gallery; metrics.json holds the eight retrieval metrics and the map's orthogonality drift.
-import { StageFailure, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/job.js";
-import { multiply } from "./lib/products.js";
-import { allMetrics } from "./lib/metrics.js";
-import { writeMatrix, writeVector } from "./lib/npy.js";
-import { fitRidge, orthogonalityDrift } from "./lib/ridge.js";
-import { compose, readTrainingData } from "./lib/stage-data.js";
-import { fitScaler, standardize } from "./lib/standardize.js";
+import { StageError, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+import { multiply } from "./lib/linalg/products.js";
+import { allMetrics } from "./lib/eval/metrics.js";
+import { writeMatrix, writeVector } from "./lib/io/npy.js";
+import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
+import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
+import { fitScaler, standardize } from "./lib/linalg/standardize.js";
 
 runStage((job) => {
   const alpha = param(job, "alpha", 0.03);
   const clip = param(job, "clip", 8);
   const intercept = param(job, "intercept", false);
-  if (!(alpha >= 0)) throw new StageFailure(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
-  if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
+  if (!(alpha >= 0)) throw new StageError(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
+  if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
   reportProgress(0, 2, "read");
   const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
   const trainImages = compose(labels, trainIdx);
@@ -32,7 +32,7 @@ runStage((job) => {
   reportProgress(2, 2, "standardise");
 
   const fit = fitRidge(xs, ys, alpha, intercept, { yRows: trainImages, onProgress: (phase, done, total) => reportProgress(done, total, phase) });
-  if (!fit.ok) throw new StageFailure(`stage ${job.stage}: ${fit.error.message}`);
+  if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const { W, bias } = fit.value;
   writeMatrix(outPath(job, "W.npy"), { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) });
   writeVector(outPath(job, "bias.npy"), Float32Array.from(bias));

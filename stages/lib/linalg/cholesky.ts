@@ -1,0 +1,93 @@
+// Cholesky factorisation A = L·Lᵀ of a symmetric positive-definite float64 matrix, and solves with it.
+import type { Matrix64 } from "../core/matrix.js";
+import { err, ok, type Result } from "../core/result.js";
+import { Arena, simdAvailable } from "../kernels/simd-kernels.js";
+
+/** Why a factorisation failed: the matrix is not (numerically) positive definite. */
+export interface CholeskyFailure {
+  readonly reason: "not-positive-definite";
+  readonly message: string;
+}
+
+/**
+ * The lower-triangular L (row-major, upper triangle zero) with A = L·Lᵀ; reads only the lower
+ * triangle of A. Row-oriented: every inner loop is a dot product of two contiguous row prefixes.
+ */
+export function cholesky(a: Matrix64): Result<Matrix64, CholeskyFailure> {
+  const n = a.rows;
+  if (a.cols !== n) throw new Error(`cholesky: matrix is ${a.rows}×${a.cols}, not square`);
+  const l = new Float64Array(n * n);
+  const src = a.data;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = src[ri + j] as number;
+      let k = 0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (; k + 4 <= j; k += 4) {
+        s0 += (l[ri + k] as number) * (l[rj + k] as number);
+        s1 += (l[ri + k + 1] as number) * (l[rj + k + 1] as number);
+        s2 += (l[ri + k + 2] as number) * (l[rj + k + 2] as number);
+        s3 += (l[ri + k + 3] as number) * (l[rj + k + 3] as number);
+      }
+      for (; k < j; k++) s0 += (l[ri + k] as number) * (l[rj + k] as number);
+      s -= s0 + s1 + s2 + s3;
+      if (i === j) {
+        if (!(s > 0)) return err({ reason: "not-positive-definite", message: `the matrix is not positive definite (pivot ${i} is ${s})` });
+        l[ri + i] = Math.sqrt(s);
+      } else {
+        l[ri + j] = s / (l[rj + j] as number);
+      }
+    }
+  }
+  return ok({ rows: n, cols: n, data: l });
+}
+
+/**
+ * Solves L·Lᵀ·X = B for X (n×q) given the Cholesky factor L, overwriting a copy of B: a forward
+ * then a backward substitution, each a sequence of contiguous row updates X[i,:] −= L[i,k]·X[k,:]
+ * (the SIMD axpy of simd-vector.ts when available, with X in the kernels' memory).
+ */
+export function choleskySolve(l: Matrix64, b: Matrix64): Matrix64 {
+  const n = l.rows;
+  const q = b.cols;
+  if (b.rows !== n) throw new Error(`choleskySolve: factor is ${n}×${n}, right-hand side ${b.rows}×${q}`);
+  let x: Float64Array;
+  let axpy: (i: number, k: number, a: number) => void;
+  if (simdAvailable()) {
+    const arena = new Arena();
+    const at = arena.reserve(n * q * 8);
+    x = arena.f64(at, n * q);
+    const v = arena.vector;
+    axpy = (i, k, a) => v.axpy64(at + i * q * 8, at + k * q * 8, q, a);
+  } else {
+    x = new Float64Array(n * q);
+    const h = x;
+    axpy = (i, k, a) => {
+      const yo = i * q, xo = k * q;
+      for (let j = 0; j < q; j++) h[yo + j] = (h[yo + j] as number) + a * (h[xo + j] as number);
+    };
+  }
+  x.set(b.data);
+  const L = l.data;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < i; k++) {
+      const f = L[i * n + k] as number;
+      if (f !== 0) axpy(i, k, -f);
+    }
+    scale(x, i * q, q, 1 / (L[i * n + i] as number));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let k = i + 1; k < n; k++) {
+      const f = L[k * n + i] as number;
+      if (f !== 0) axpy(i, k, -f);
+    }
+    scale(x, i * q, q, 1 / (L[i * n + i] as number));
+  }
+  return { rows: n, cols: q, data: Float64Array.from(x) };
+}
+
+function scale(y: Float64Array, yo: number, len: number, a: number): void {
+  for (let j = 0; j < len; j++) y[yo + j] = (y[yo + j] as number) * a;
+}
