@@ -1,5 +1,6 @@
 // dag's native kernels as a Node-API addon: GEMM (gemm.cc), the training loss (loss.cc), AdamW
-// (adamw.cc), LayerNorm, GELU, dropout masks and element-wise sums (layers.cc) on typed arrays the caller owns (views are fine). stages/lib/native-kernels.ts has the
+// (adamw.cc), LayerNorm, GELU, dropout masks and element-wise sums (layers.cc), the system LAPACK's
+// eigensolver where the build found one (eigen.cc), on typed arrays the caller owns (views are fine). stages/lib/kernels/native-addon.ts has the
 // JS signatures. Misuse (wrong types, arrays too short) throws a TypeError naming the function.
 #include <node_api.h>
 
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "adamw.h"
+#include "eigen.h"
 #include "gemm.h"
 #include "layers.h"
 #include "loss.h"
@@ -301,6 +303,16 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** eigenSymmetric(a, n, values) → LAPACK info; a (n×n, row-major) is overwritten by the eigenvectors as rows. */
+napi_value EigenSymmetric(napi_env env, napi_callback_info info) {
+  Args args(env, info, "eigenSymmetric", 3);
+  const long n = args.count(1);
+  double* a = args.array<double>(0, napi_float64_array, static_cast<double>(n) * n);
+  double* w = args.array<double>(2, napi_float64_array, static_cast<double>(n));
+  if (!args.done()) return nullptr;
+  return number(env, eigenSymmetric(a, n, w));
+}
+
 void define(napi_env env, napi_value exports, const char* name, napi_callback f) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, f, nullptr, &fn);
@@ -322,6 +334,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   define(env, exports, "dropoutMask", DropoutMask);
   define(env, exports, "addArrays", AddArrays);
   define(env, exports, "broadcastRows", BroadcastRows);
+  define(env, exports, "eigenSymmetric", EigenSymmetric);
+  napi_value lapack;
+  napi_get_boolean(env, hasLapack(), &lapack);
+  napi_set_named_property(env, exports, "lapack", lapack);
   napi_value isa;
   napi_create_string_utf8(env, gemmIsa(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);

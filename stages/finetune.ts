@@ -7,25 +7,22 @@
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
 // metrics.json (the best epoch's eight metrics, best_epoch, epochs_run).
-// On the wasm and cpu backends training runs on params.threads threads (default every core,
-// DAG_THREADS caps it) with the same result for any count: whole steps on the native kernels where
-// npm install built them (meta kernels says which), else tfjs with the WebAssembly SIMD products;
-// meta product_threads says how many threads.
+// Training runs on the native kernels where npm install built them, on params.threads threads
+// (default every core, DAG_THREADS caps it) with the same result for any count; else on tfjs
+// (params.backend) with tfjs's gradients. Meta backend and kernels say which; product_threads how many.
 import { writeFileSync } from "node:fs";
-import { threadCount } from "./lib/kernels/kernel-pool.js";
-import { kernelsInUse } from "./lib/kernels/native-kernels.js";
-import { StageError, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { threadCount } from "./lib/kernels/compute.js";
+import { StageError, choiceParam, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { InfoNceDirection, LossWeights } from "./lib/train/losses.js";
 import type { Schedule } from "./lib/train/lr-schedule.js";
 import type { NdArray } from "./lib/io/npy.js";
 import { writeMatrix } from "./lib/io/npy.js";
-import { readVector } from "./lib/protocol/stage-data.js";
 import { writeNpz } from "./lib/io/npz-write.js";
 import { createProjector, type Head } from "./lib/model/projector.js";
-import { compose, readDepMatrix, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
+import { compose, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
 import { standardize } from "./lib/linalg/standardize.js";
-import { initBackend } from "./lib/kernels/tf-backend.js";
-import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train/train-projector.js";
+import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train/train-loop.js";
 
 /** A whole-number param of at least `min`. */
 function intParam(job: Job, name: string, fallback: number, min: number): number {
@@ -89,18 +86,13 @@ runStage(async (job) => {
   const hidden = intParam(job, "hidden", 1024, 1);
   const depth = intParam(job, "depth", 2, head === "resmlp" ? 1 : 0);
 
-  const threads = threadsParam(job);
-  const backend = await initBackend(choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto"));
-  if (!backend.ok) throw new StageError(`stage ${job.stage}: ${backend.error.message}`);
-  // On wasm and cpu the native kernels (else the WebAssembly SIMD GEMM) take the training steps' work.
-  reportMeta(backend.value === "tensorflow" ? { backend: backend.value } : { backend: backend.value, kernels: kernelsInUse() });
-  const trainOptions: TrainOptions = backend.value === "tensorflow" ? options : { ...options, threads };
+  const compute = await stageCompute(job, threadsParam(job));
 
   reportProgress(0, 2, "read");
   const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
   if (valIdx.length === 0) throw new StageError(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
   const W = readDepMatrix(job, "W");
-  const bias = readVector(depPath(job, "bias"));
+  const bias = readDepVector(job, "bias");
   if (W.rows !== captions.cols || W.cols !== images.cols) {
     throw new StageError(`stage ${job.stage}: W is ${W.rows}×${W.cols} but captions are ${captions.cols}-d and images ${images.cols}-d`);
   }
@@ -115,7 +107,7 @@ runStage(async (job) => {
 
   const projector = createProjector({ head, hidden, depth, W, bias, seed: options.seed });
   const label = options.select.startsWith("mrr") ? "val MRR" : `val ${options.select}`;
-  const trained = trainProjector(projector, train, val, trainOptions, (p) => {
+  const trained = await trainProjector(compute, projector, train, val, options, (p) => {
     reportProgress(p.done, p.total, `epoch ${p.epoch}/${p.epochs}`, { loss: p.loss, [label]: p.best });
   });
   if (!trained.ok) throw new StageError(`stage ${job.stage}: ${trained.error.message}`);

@@ -5,6 +5,7 @@
 import { StageError, outPath, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { writeMatrix, writeNpy, writeVector } from "./lib/io/npy.js";
 import { fitPca } from "./lib/linalg/pca.js";
+import { lapackOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, npyShape, readDepIndex, readDepMatrix, requireFinite, uniqueSorted } from "./lib/protocol/stage-data.js";
 
 /** The default narrower width: the challenge's caption embeddings are 1024-d. */
@@ -24,7 +25,8 @@ function componentCount(job: Job, imageWidth: number): number {
   return value;
 }
 
-runStage((job) => {
+runStage(async (job) => {
+  const compute = await stageCompute(job);
   reportProgress(0, 1, "read");
   const images = readDepMatrix(job, "images");
   requireFinite(job, "images", images);
@@ -32,7 +34,7 @@ runStage((job) => {
   const trainIdx = readDepIndex(job, "train_idx", labels.length, "labels");
   const rows = uniqueSorted(compose(labels, trainIdx));
   const k = componentCount(job, images.cols);
-  const fit = fitPca(images, k, rows, (phase, done, total) => reportProgress(done, total, phase));
+  const fit = fitPca({ gemm: compute.gemm, lapack: lapackOf(compute) }, images, k, rows, (phase, done, total) => reportProgress(done, total, phase));
   if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const pca = fit.value;
   writeVector(outPath(job, "mean.npy"), Float32Array.from(pca.mean));

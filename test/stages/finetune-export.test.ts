@@ -9,11 +9,13 @@ import { l2NormalizeRows } from "../../stages/lib/linalg/normalize.js";
 import { writeIndex } from "../../stages/lib/io/npy.js";
 import { readMatrix, readVector } from "../../stages/lib/protocol/stage-data.js";
 import { readArray, withNpz } from "../../stages/lib/io/npz-archive.js";
-import { disposeProjector, predict, projectorFromTensors, type NamedTensor } from "../../stages/lib/model/projector.js";
+import { projectorFromTensors, type NamedTensor } from "../../stages/lib/model/projector.js";
+import { predictProjector } from "../../stages/lib/model/predictor.js";
+import type { Compute } from "../../stages/lib/kernels/compute.js";
+import { defaultCompute, NATIVE } from "./helpers/compute.js";
 import { ok } from "../../stages/lib/core/result.js";
 import { standardize, unstandardize, type Scaler } from "../../stages/lib/linalg/standardize.js";
-import { initBackend } from "../../stages/lib/kernels/tf-backend.js";
-import { METRIC_NAMES } from "../../stages/lib/train/train-projector.js";
+import { METRIC_NAMES } from "../../stages/lib/train/train-loop.js";
 import { maxAbsDiff } from "./helpers/torch-fixture.js";
 import { makeTinyData, TINY, writeTinyData, type TinyData } from "./helpers/tiny-data.js";
 
@@ -76,6 +78,7 @@ describe("finetune and export stages", () => {
   let ridge: StageRun;
   let first: StageRun;
   let second: StageRun;
+  let compute: Compute;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), "dag-finetune-"));
@@ -91,8 +94,7 @@ describe("finetune and export stages", () => {
       runStage(root, "finetune-1", FINETUNE_PARAMS, deps, FINETUNE_OUTS),
       runStage(root, "finetune-2", FINETUNE_PARAMS, deps, FINETUNE_OUTS),
     ]);
-    const started = await initBackend("wasm");
-    if (!started.ok) throw new Error(started.error.message);
+    compute = await defaultCompute();
   });
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -115,7 +117,7 @@ describe("finetune and export stages", () => {
 
   it("trains, reports the backend and writes its four outputs", () => {
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stderr).toContain('"backend":"wasm"');
+    expect(first.stderr).toContain(NATIVE ? '"backend":"native"' : '"backend":"wasm"');
     expect(first.stderr).toMatch(/"phase":"epoch 4\/4"/);
     const curve = readJson(first.out["curve.json"]!);
     expect(curve.map((r: { epoch: number }) => r.epoch)).toEqual([0, 1, 2, 3, 4]);
@@ -143,13 +145,12 @@ describe("finetune and export stages", () => {
     expect(made.value.shape).toEqual({ dIn: TINY.text, dOut: TINY.image, hidden: 16, depth: 2 });
     const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
     const valQueries = readMatrix(first.out["val_queries.npy"]!);
-    const predicted = predict(made.value, standardize(data.captions, sx, undefined, data.valIdx));
+    const predicted = predictProjector(compute, made.value, standardize(data.captions, sx, undefined, data.valIdx));
     expect(valQueries.rows).toBe(data.valIdx.length);
     expect(maxAbsDiff(predicted.data, valQueries.data)).toBeLessThan(1e-5);
     const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
-    const metrics = allMetrics(valQueries, standardize(data.images, sy), data.valIdx.map((i) => data.labels[i] as number));
+    const metrics = allMetrics(compute.gemm, valQueries, standardize(data.images, sy), data.valIdx.map((i) => data.labels[i] as number));
     expect(metrics.mrr_full).toBeCloseTo(readJson(first.out["metrics.json"]!).mrr_full, 12);
-    disposeProjector(made.value);
   });
 
   it("is deterministic for a seed: a second run writes the same bytes", () => {
@@ -176,12 +177,11 @@ describe("finetune and export stages", () => {
     if (!made.ok) throw new Error(made.error.message);
     const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
     const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
-    const want = l2NormalizeRows(unstandardize(predict(made.value, standardize(data.testCaptions, sx, 8)), sy));
-    disposeProjector(made.value);
+    const want = l2NormalizeRows(unstandardize(predictProjector(compute, made.value, standardize(data.testCaptions, sx, 8)), sy));
     expect(maxAbsDiff(submitted, want.data)).toBeLessThan(1e-6);
 
     const metrics = readJson(run.out["metrics.json"]!);
-    const scored = allMetrics({ rows: TINY.test, cols: TINY.image, data: submitted }, data.testImages, Int32Array.from({ length: TINY.test }, (_, i) => i));
+    const scored = allMetrics(compute.gemm, { rows: TINY.test, cols: TINY.image, data: submitted }, data.testImages, Int32Array.from({ length: TINY.test }, (_, i) => i));
     expect(metrics.rows).toBe(TINY.test);
     for (const k of METRIC_NAMES) expect(metrics[`test_${k}`], k).toBeCloseTo(scored[k], 12);
     expect(metrics.test_mrr_full).toBeGreaterThan(0.2);

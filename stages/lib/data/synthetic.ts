@@ -6,7 +6,7 @@
 // ≈ 25). Each caption sees a noisy, partial copy of its image's z (some latent factors dropped)
 // through its own map V2·tanh(V1·z' + c1), plus a caption "style" unrelated to the image and
 // noise (1024-d). The two spaces share no basis, so cosine without learning is near chance.
-import { gemmABt } from "../kernels/gemm.js";
+import { jsGemm32 } from "../kernels/js-gemm.js";
 import { type Matrix } from "../core/matrix.js";
 import { Prng } from "../core/prng.js";
 
@@ -164,13 +164,13 @@ function project(maps: LayerMaps, latents: Float32Array, extras: Float32Array | 
   let sum2 = 0;
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const m = Math.min(BLOCK, rows - r0);
-    gemmABt(latents.subarray(r0 * L, (r0 + m) * L), m, maps.w1, hidden, L, pre);
+    jsGemm32(false, true, m, hidden, L, latents.subarray(r0 * L, (r0 + m) * L), L, maps.w1, L, pre, hidden, false);
     for (let i = 0; i < m; i++) {
       for (let k = 0; k < hidden; k++) h[i * width + k] = activation((pre[i * hidden + k] as number) + (maps.b1[k] as number));
       for (let e = 0; e < extra; e++) h[i * width + hidden + e] = (extras as Float32Array)[(r0 + i) * extra + e] as number;
     }
     const target = dest.subarray(r0 * out, (r0 + m) * out);
-    gemmABt(h, m, maps.w2, out, width, target);
+    jsGemm32(false, true, m, out, width, h, width, maps.w2, width, target, out, false);
     for (let i = 0; i < m * out; i++) sum2 += (target[i] as number) ** 2;
     onBlock?.(r0 + m);
   }

@@ -11,12 +11,11 @@
 //
 // A rank is 1 + the number of gallery scores strictly greater than the target's score (ties go
 // to the query, as in the reference `(sims > g).sum() + 1`). A NaN target score ranks last.
-// Scores are computed a block of queries at a time (float32, SIMD when available: scorer.ts), so
+// Scores are float32 products on the Gemm the caller hands in, a block of queries at a time, so
 // the full score matrix never exists; reciprocal ranks are summed in float64.
-import { gemmABt } from "../kernels/gemm.js";
 import type { Matrix } from "../core/matrix.js";
+import type { Gemm } from "../kernels/gemm.js";
 import { l2NormalizeRows } from "../linalg/normalize.js";
-import { createScorer } from "../kernels/scorer.js";
 
 /** Which evaluation: whole-gallery cosine, or the challenge's batches of 100 with dot products. */
 export type Protocol = "full" | "batch100";
@@ -66,26 +65,32 @@ function rankInRow(scores: Float32Array, offset: number, n: number, target: numb
 }
 
 /** The 1-based rank of every query's target under the protocol (see the file header). */
-export function retrievalRanks(queries: Matrix, gallery: Matrix, truth: Int32Array, protocol: Protocol): Int32Array {
+export function retrievalRanks(gemm: Gemm, queries: Matrix, gallery: Matrix, truth: Int32Array, protocol: Protocol): Int32Array {
   checkShapes(queries, gallery, truth);
-  return protocol === "full" ? fullRanks(queries, gallery, truth) : batch100Ranks(queries, gallery, truth);
+  return protocol === "full" ? fullRanks(gemm, queries, gallery, truth) : batch100Ranks(gemm, queries, gallery, truth);
 }
 
-function fullRanks(queries: Matrix, gallery: Matrix, truth: Int32Array): Int32Array {
+function fullRanks(gemm: Gemm, queries: Matrix, gallery: Matrix, truth: Int32Array): Int32Array {
   const q = l2NormalizeRows(queries);
   const d = q.cols;
   const ranks = new Int32Array(q.rows);
   const block = Math.min(FULL_BLOCK_ROWS, Math.max(1, q.rows));
-  const scorer = createScorer(l2NormalizeRows(gallery).data, gallery.rows, d, block);
-  for (let i0 = 0; i0 < q.rows; i0 += block) {
-    const m = Math.min(block, q.rows - i0);
-    const scores = scorer.score(q.data.subarray(i0 * d, (i0 + m) * d), m);
-    for (let r = 0; r < m; r++) ranks[i0 + r] = rankInRow(scores, r * scorer.ld, scorer.n, truth[i0 + r] as number);
+  const n = gallery.rows;
+  const product = gemm.against(l2NormalizeRows(gallery).data, n, d);
+  const scores = new Float32Array(block * n);
+  try {
+    for (let i0 = 0; i0 < q.rows; i0 += block) {
+      const m = Math.min(block, q.rows - i0);
+      product.multiply(q.data.subarray(i0 * d, (i0 + m) * d), m, scores);
+      for (let r = 0; r < m; r++) ranks[i0 + r] = rankInRow(scores, r * n, n, truth[i0 + r] as number);
+    }
+  } finally {
+    product.dispose();
   }
   return ranks;
 }
 
-function batch100Ranks(queries: Matrix, gallery: Matrix, truth: Int32Array): Int32Array {
+function batch100Ranks(gemm: Gemm, queries: Matrix, gallery: Matrix, truth: Int32Array): Int32Array {
   const d = queries.cols;
   const ranks = new Int32Array(queries.rows);
   const batchGallery = new Float32Array(BATCH100 * d);
@@ -105,7 +110,7 @@ function batch100Ranks(queries: Matrix, gallery: Matrix, truth: Int32Array): Int
       target[r] = p;
     }
     const g = place.size;
-    gemmABt(queries.data.subarray(i0 * d, (i0 + m) * d), m, batchGallery, g, d, scores);
+    gemm.f32(false, true, m, g, d, queries.data.subarray(i0 * d, (i0 + m) * d), d, batchGallery, d, scores, g, false);
     for (let r = 0; r < m; r++) ranks[i0 + r] = rankInRow(scores, r * g, g, target[r] as number);
   }
   return ranks;
@@ -130,14 +135,14 @@ export function summarizeRanks(ranks: Int32Array): RetrievalMetrics {
  * MRR and R@1/5/10 of `queries` retrieving `gallery` rows, truth[i] being query i's gallery row,
  * under the given protocol (see the file header).
  */
-export function retrievalMetrics(queries: Matrix, gallery: Matrix, truth: Int32Array, protocol: Protocol): RetrievalMetrics {
-  return summarizeRanks(retrievalRanks(queries, gallery, truth, protocol));
+export function retrievalMetrics(gemm: Gemm, queries: Matrix, gallery: Matrix, truth: Int32Array, protocol: Protocol): RetrievalMetrics {
+  return summarizeRanks(retrievalRanks(gemm, queries, gallery, truth, protocol));
 }
 
 /** Both protocols, under the eight keys every evaluating stage reports. */
-export function allMetrics(queries: Matrix, gallery: Matrix, truth: Int32Array): AllMetrics {
-  const full = retrievalMetrics(queries, gallery, truth, "full");
-  const b = retrievalMetrics(queries, gallery, truth, "batch100");
+export function allMetrics(gemm: Gemm, queries: Matrix, gallery: Matrix, truth: Int32Array): AllMetrics {
+  const full = retrievalMetrics(gemm, queries, gallery, truth, "full");
+  const b = retrievalMetrics(gemm, queries, gallery, truth, "batch100");
   return {
     mrr_full: full.mrr, r1_full: full.r1, r5_full: full.r5, r10_full: full.r10,
     mrr_batch100: b.mrr, r1_batch100: b.r1, r5_batch100: b.r5, r10_batch100: b.r10,

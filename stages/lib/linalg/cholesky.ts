@@ -1,7 +1,6 @@
 // Cholesky factorisation A = L·Lᵀ of a symmetric positive-definite float64 matrix, and solves with it.
 import type { Matrix64 } from "../core/matrix.js";
 import { err, ok, type Result } from "../core/result.js";
-import { Arena, simdAvailable } from "../kernels/simd-kernels.js";
 
 /** Why a factorisation failed: the matrix is not (numerically) positive definite. */
 export interface CholeskyFailure {
@@ -46,30 +45,17 @@ export function cholesky(a: Matrix64): Result<Matrix64, CholeskyFailure> {
 
 /**
  * Solves L·Lᵀ·X = B for X (n×q) given the Cholesky factor L, overwriting a copy of B: a forward
- * then a backward substitution, each a sequence of contiguous row updates X[i,:] −= L[i,k]·X[k,:]
- * (the SIMD axpy of simd-vector.ts when available, with X in the kernels' memory).
+ * then a backward substitution, each a sequence of contiguous row updates X[i,:] −= L[i,k]·X[k,:].
  */
 export function choleskySolve(l: Matrix64, b: Matrix64): Matrix64 {
   const n = l.rows;
   const q = b.cols;
   if (b.rows !== n) throw new Error(`choleskySolve: factor is ${n}×${n}, right-hand side ${b.rows}×${q}`);
-  let x: Float64Array;
-  let axpy: (i: number, k: number, a: number) => void;
-  if (simdAvailable()) {
-    const arena = new Arena();
-    const at = arena.reserve(n * q * 8);
-    x = arena.f64(at, n * q);
-    const v = arena.vector;
-    axpy = (i, k, a) => v.axpy64(at + i * q * 8, at + k * q * 8, q, a);
-  } else {
-    x = new Float64Array(n * q);
-    const h = x;
-    axpy = (i, k, a) => {
-      const yo = i * q, xo = k * q;
-      for (let j = 0; j < q; j++) h[yo + j] = (h[yo + j] as number) + a * (h[xo + j] as number);
-    };
-  }
-  x.set(b.data);
+  const x = Float64Array.from(b.data);
+  const axpy = (i: number, k: number, a: number): void => {
+    const yo = i * q, xo = k * q;
+    for (let j = 0; j < q; j++) x[yo + j] = (x[yo + j] as number) + a * (x[xo + j] as number);
+  };
   const L = l.data;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < i; k++) {
@@ -85,7 +71,7 @@ export function choleskySolve(l: Matrix64, b: Matrix64): Matrix64 {
     }
     scale(x, i * q, q, 1 / (L[i * n + i] as number));
   }
-  return { rows: n, cols: q, data: Float64Array.from(x) };
+  return { rows: n, cols: q, data: x };
 }
 
 function scale(y: Float64Array, yo: number, len: number, a: number): void {

@@ -3,12 +3,10 @@
 //
 // The working matrix holds Vᵀ rather than V, so the eigenvectors come out as rows and every inner
 // loop (Householder updates, accumulation, and each QL rotation, which mixes two eigenvector
-// rows) walks memory contiguously. Those loops are the vector operations of simd-vector.ts when
-// WebAssembly SIMD is available (the working arrays then live in the kernels' memory), plain JS
-// loops otherwise.
+// rows) walks memory contiguously. Where the native kernels were linked to a system LAPACK the
+// caller hands its dsyevd instead (divide and conquer, blocked: several times faster).
 import type { Matrix64 } from "../core/matrix.js";
 import { err, ok, type Result } from "../core/result.js";
-import { Arena, simdAvailable } from "../kernels/simd-kernels.js";
 
 /** Eigenvalues in decreasing order and unit eigenvectors as the rows of `vectors`, in the same order. */
 export interface SymmetricEigen {
@@ -22,6 +20,12 @@ export type EigenFailure =
   | { readonly reason: "non-finite"; readonly message: string }
   | { readonly reason: "no-convergence"; readonly message: string };
 
+/**
+ * A LAPACK-style solver: eigenvalues ascending into `values`, the eigenvectors written over `a`
+ * as rows; returns LAPACK's info (0 = success). The native addon's eigenSymmetric is one.
+ */
+export type LapackEigen = (a: Float64Array, n: number, values: Float64Array) => number;
+
 /** QL iterations allowed per eigenvalue before giving up (EISPACK uses 30; convergence is cubic). */
 const MAX_ITERATIONS = 60;
 
@@ -30,14 +34,15 @@ const MAX_ITERATIONS = 60;
  * meaningful; the lower triangle is what is read). Rows of V are orthonormal eigenvectors; the
  * sign of each is not normalised here.
  */
-export function symmetricEigen(a: Matrix64): Result<SymmetricEigen, EigenFailure> {
+export function symmetricEigen(a: Matrix64, lapack?: LapackEigen): Result<SymmetricEigen, EigenFailure> {
   const n = a.rows;
   if (a.cols !== n) return err({ reason: "not-square", message: `eigendecomposition needs a square matrix, got ${a.rows}×${a.cols}` });
   for (let i = 0; i < a.data.length; i++) {
     if (!Number.isFinite(a.data[i] as number)) return err({ reason: "non-finite", message: `the matrix has a non-finite entry at (${Math.floor(i / n)}, ${i % n})` });
   }
   if (n === 0) return ok({ values: new Float64Array(0), vectors: { rows: 0, cols: 0, data: new Float64Array(0) } });
-  const work = simdAvailable() ? simdWork(n) : jsWork(n);
+  if (lapack !== undefined) return lapackEigen(a, lapack);
+  const work = jsWork(n);
   // A symmetric: Aᵀ = A, so the transposed working copy is a plain copy.
   work.heap.set(a.data);
   const m = work.heap.subarray(0, n * n);
@@ -82,51 +87,6 @@ interface Work {
   readonly heap: Float64Array;
   readonly rotations: Float64Array;
   readonly ops: HeapOps;
-}
-
-/** Columns below which a rotation sweep is not worth splitting between threads. */
-const MIN_PARALLEL_COLUMNS = 256;
-/** Multiply-adds below which a batch of reflections is not worth splitting between threads. */
-const MIN_PARALLEL_WORK = 32_768;
-
-function simdWork(n: number): Work {
-  const arena = new Arena();
-  const base = arena.reserve((n * n + 2 * n) * 8);
-  const rotationsAt = arena.reserve(n * 3 * 8);
-  const heap = arena.f64(base, n * n + 2 * n);
-  const rotations = arena.f64(rotationsAt, n * 3);
-  const v = arena.vector;
-  const at = (offset: number): number => base + offset * 8;
-  const split = (total: number, minimum: number): number[] => {
-    const k = total >= minimum ? arena.threads : 1;
-    return Array.from({ length: k + 1 }, (_, p) => Math.min(total, Math.ceil((total * p) / k / 2) * 2));
-  };
-  return {
-    heap,
-    rotations,
-    ops: {
-      reflectRows(vRow, rows, len) {
-        const cuts = split(rows, MIN_PARALLEL_WORK / Math.max(len, 1));
-        const calls = [];
-        for (let p = 0; p + 1 < cuts.length; p++) {
-          const j0 = cuts[p] as number, j1 = cuts[p + 1] as number;
-          if (j1 > j0) calls.push(arena.reflectRows64(base, n, at(vRow * n), at(n * n), len, j0, j1));
-        }
-        arena.run(calls);
-      },
-      rotateRows(count) {
-        const cuts = split(n, MIN_PARALLEL_COLUMNS);
-        const calls = [];
-        for (let p = 0; p + 1 < cuts.length; p++) {
-          const c0 = cuts[p] as number, c1 = cuts[p + 1] as number;
-          if (c1 > c0) calls.push(arena.rotations64(base, n, c0, c1 - c0, rotationsAt, count));
-        }
-        arena.run(calls);
-      },
-      dotAxpy: (row, d, e, len, f) => v.dotAxpy64(at(row), at(d), at(e), len, f),
-      rank2: (row, e, d, len, f, g) => v.rank2Update64(at(row), at(e), at(d), len, f, g),
-    },
-  };
 }
 
 function jsWork(n: number): Work {
@@ -319,4 +279,21 @@ function diagonalize(work: Work, n: number): boolean {
     e[l] = 0;
   }
   return true;
+}
+
+/** The decomposition by a LAPACK solver, reordered to decreasing eigenvalues. */
+function lapackEigen(a: Matrix64, solve: LapackEigen): Result<SymmetricEigen, EigenFailure> {
+  const n = a.rows;
+  const m = Float64Array.from(a.data);
+  const ascending = new Float64Array(n);
+  const info = solve(m, n, ascending);
+  if (info !== 0) return err({ reason: "no-convergence", message: `LAPACK dsyevd failed (info ${info})` });
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  for (let dst = 0; dst < n; dst++) {
+    const src = n - 1 - dst;
+    values[dst] = ascending[src] as number;
+    vectors.set(m.subarray(src * n, (src + 1) * n), dst * n);
+  }
+  return ok({ values, vectors: { rows: n, cols: n, data: vectors } });
 }

@@ -6,9 +6,10 @@
 // every component is positive (scikit-learn ≥ 1.5's convention), which makes the result
 // reproducible across runs.
 import type { Matrix } from "../core/matrix.js";
+import type { Gemm } from "../kernels/gemm.js";
 import { gram, multiplyABt } from "./products.js";
 import { err, ok, type Result } from "../core/result.js";
-import { symmetricEigen, type EigenFailure } from "./eigen-symmetric.js";
+import { symmetricEigen, type EigenFailure, type LapackEigen } from "./eigen-symmetric.js";
 import { columnMeans } from "./standardize.js";
 
 /** A fitted PCA. */
@@ -32,19 +33,25 @@ export type PcaFailure =
 /** Progress of a fit: rows of the covariance done, then the eigendecomposition (0 then 1 of 1). */
 export type PcaProgress = (phase: "covariance" | "eigendecomposition", done: number, total: number) => void;
 
+/** The products and, where linked, the LAPACK eigensolver a fit runs on. */
+export interface PcaKernels {
+  readonly gemm: Gemm;
+  readonly lapack?: LapackEigen;
+}
+
 /** Fits a k-component PCA on the given rows of X (all rows when `rows` is absent). */
-export function fitPca(x: Matrix, k: number, rows?: Int32Array, onProgress?: PcaProgress): Result<Pca, PcaFailure> {
+export function fitPca(kernels: PcaKernels, x: Matrix, k: number, rows?: Int32Array, onProgress?: PcaProgress): Result<Pca, PcaFailure> {
   const d = x.cols;
   const n = rows === undefined ? x.rows : rows.length;
   if (!Number.isInteger(k) || k < 1 || k > d) return err({ reason: "bad-components", message: `PCA components must be an integer in 1..${d}, got ${k}` });
   if (n < 2) return err({ reason: "too-few-rows", message: `PCA needs at least 2 rows, got ${n}` });
   const mean = columnMeans(x, rows);
   onProgress?.("covariance", 0, n);
-  const cov = gram(x, rows === undefined ? { center: mean } : { center: mean, rows }, onProgress && ((done, total) => onProgress("covariance", done, total)));
+  const cov = gram(kernels.gemm, x, rows === undefined ? { center: mean } : { center: mean, rows }, onProgress && ((done, total) => onProgress("covariance", done, total)));
   const scale = 1 / (n - 1);
   for (let i = 0; i < cov.data.length; i++) cov.data[i] = (cov.data[i] as number) * scale;
   onProgress?.("eigendecomposition", 0, 1);
-  const eig = symmetricEigen(cov);
+  const eig = symmetricEigen(cov, kernels.lapack);
   if (!eig.ok) return eig;
   onProgress?.("eigendecomposition", 1, 1);
   const { values, vectors } = eig.value;
@@ -67,12 +74,12 @@ export function fitPca(x: Matrix, k: number, rows?: Int32Array, onProgress?: Pca
 }
 
 /** (X − mean)·componentsᵀ: the data in PCA coordinates (n×k, float32). */
-export function transformPca(x: Matrix, pca: { readonly mean: ArrayLike<number>; readonly components: Matrix }): Matrix {
+export function transformPca(gemm: Gemm, x: Matrix, pca: { readonly mean: ArrayLike<number>; readonly components: Matrix }): Matrix {
   const { rows, cols, data } = x;
   if (cols !== pca.components.cols) throw new Error(`transformPca: data has ${cols} columns, components ${pca.components.cols}`);
   const centred = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) centred[r * cols + j] = (data[r * cols + j] as number) - (pca.mean[j] as number);
   }
-  return multiplyABt({ rows, cols, data: centred }, pca.components);
+  return multiplyABt(gemm, { rows, cols, data: centred }, pca.components);
 }

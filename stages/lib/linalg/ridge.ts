@@ -4,9 +4,9 @@
 // normal equations instead of an SVD of X). With an intercept, X and Y are centred first and
 // bias = ȳ − x̄·W, as scikit-learn does.
 import { cholesky, choleskySolve, type CholeskyFailure } from "./cholesky.js";
-import type { AnyMatrix } from "../kernels/gemm.js";
+import type { Gemm } from "../kernels/gemm.js";
 import type { Matrix, Matrix64 } from "../core/matrix.js";
-import { crossProduct, gram, transpose, type ProductProgress } from "./products.js";
+import { crossProduct, gram, transpose, type AnyMatrix, type ProductProgress } from "./products.js";
 import { err, ok, type Result } from "../core/result.js";
 import { columnMeans } from "./standardize.js";
 
@@ -40,7 +40,7 @@ export interface RidgeOptions {
 }
 
 /** Fits ridge regression of Y on X (rows paired, or through options.yRows). */
-export function fitRidge(x: Matrix, y: Matrix, alpha: number, intercept: boolean, options: RidgeOptions = {}): Result<RidgeFit, RidgeFailure> {
+export function fitRidge(gemm: Gemm, x: Matrix, y: Matrix, alpha: number, intercept: boolean, options: RidgeOptions = {}): Result<RidgeFit, RidgeFailure> {
   const { yRows } = options;
   const n = x.rows;
   const dIn = x.cols, dOut = y.cols;
@@ -51,12 +51,12 @@ export function fitRidge(x: Matrix, y: Matrix, alpha: number, intercept: boolean
   const xMean = intercept ? columnMeans(x) : undefined;
   const yMean = intercept ? columnMeans(y, yRows) : undefined;
   const report = options.onProgress;
-  const g = gram(x, xMean === undefined ? {} : { center: xMean }, report && ((done, total) => report("gram", done, total)));
+  const g = gram(gemm, x, xMean === undefined ? {} : { center: xMean }, report && ((done, total) => report("gram", done, total)));
   for (let i = 0; i < dIn; i++) g.data[i * dIn + i] = (g.data[i * dIn + i] as number) + alpha;
   const crossProgress = report && ((done: number, total: number) => report("cross-product", done, total));
   const xty = yRows === undefined
-    ? crossProduct(x, y, xMean === undefined ? {} : { center: xMean }, yMean === undefined ? {} : { center: yMean }, crossProgress)
-    : groupedCrossProduct(x, y, yRows, xMean, yMean, crossProgress);
+    ? crossProduct(gemm, x, y, xMean === undefined ? {} : { center: xMean }, yMean === undefined ? {} : { center: yMean }, crossProgress)
+    : groupedCrossProduct(gemm, x, y, yRows, xMean, yMean, crossProgress);
   report?.("solve", 0, 1);
   const l = cholesky(g);
   if (!l.ok) return l;
@@ -74,7 +74,7 @@ export function fitRidge(x: Matrix, y: Matrix, alpha: number, intercept: boolean
 }
 
 /** Σ_r (x_r − x̄)(y_{yRows[r]} − ȳ)ᵀ computed over the distinct target rows (see RidgeOptions.yRows). */
-function groupedCrossProduct(x: Matrix, y: Matrix, yRows: Int32Array, xMean: Float64Array | undefined, yMean: Float64Array | undefined, progress?: ProductProgress): Matrix64 {
+function groupedCrossProduct(gemm: Gemm, x: Matrix, y: Matrix, yRows: Int32Array, xMean: Float64Array | undefined, yMean: Float64Array | undefined, progress?: ProductProgress): Matrix64 {
   const dIn = x.cols;
   const slot = new Int32Array(y.rows).fill(-1);
   const used: number[] = [];
@@ -97,7 +97,7 @@ function groupedCrossProduct(x: Matrix, y: Matrix, yRows: Int32Array, xMean: Flo
     }
   }
   const rows = Int32Array.from(used);
-  return crossProduct({ rows: used.length, cols: dIn, data: sums }, y, {}, yMean === undefined ? { rows } : { rows, center: yMean }, progress);
+  return crossProduct(gemm, { rows: used.length, cols: dIn, data: sums }, y, {}, yMean === undefined ? { rows } : { rows, center: yMean }, progress);
 }
 
 /**
@@ -108,8 +108,8 @@ function groupedCrossProduct(x: Matrix, y: Matrix, yRows: Int32Array, xMean: Flo
  * W = s·Q with Q having orthonormal rows (or columns), growing as W stretches some directions more
  * than others (a rank-one W of large m gives about √m).
  */
-export function orthogonalityDrift(w: AnyMatrix): number {
-  const g = w.rows <= w.cols ? gram(transpose(w)) : gram(w);
+export function orthogonalityDrift(gemm: Gemm, w: AnyMatrix): number {
+  const g = w.rows <= w.cols ? gram(gemm, transpose(w)) : gram(gemm, w);
   const m = g.rows;
   let trace = 0;
   for (let i = 0; i < m; i++) trace += g.data[i * m + i] as number;

@@ -41,6 +41,11 @@ export function readDepMatrix(job: Job, name: string): Matrix {
   return readMatrix(depPath(job, name));
 }
 
+/** Reads a declared input as a float32 vector. */
+export function readDepVector(job: Job, name: string): Float32Array {
+  return readVector(depPath(job, name));
+}
+
 /**
  * Reads a declared index input and checks every entry addresses one of `bound` rows of `what`;
  * a bad entry is a StageError naming the input, the position and the value.

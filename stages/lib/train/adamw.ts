@@ -1,6 +1,6 @@
-// AdamW with decoupled weight decay and global gradient-norm clipping, with torch's exact semantics.
+// AdamW with decoupled weight decay and global gradient-norm clipping, with torch's exact semantics:
+// the settings both paths share, and the tfjs path's optimiser (native-adamw.ts drives native/adamw.cc).
 import * as tf from "@tensorflow/tfjs-core";
-import { variableOf } from "../model/projector.js";
 
 /** AdamW hyper-parameters other than the (scheduled) learning rate; torch's defaults. */
 export interface AdamWOptions {
@@ -36,8 +36,8 @@ export class AdamW {
     options: AdamWOptions,
   ) {
     ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = adamWSettings(options));
-    this.m = params.map((p) => variableOf(() => tf.zerosLike(p), false));
-    this.v = params.map((p) => variableOf(() => tf.zerosLike(p), false));
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** One update with learning rate `lr`; grads[i] belongs to params[i]. */

@@ -1,7 +1,7 @@
 // AdamW with global gradient-norm clipping on the native kernels, over parameters held as float32
-// arrays (native-step.ts): adamw.ts's update (torch's semantics) in one native pass per parameter.
+// arrays (native-trainer.ts): adamw.ts's update (torch's semantics) in one native pass per parameter.
 import { adamWSettings, clipCoefficient, type AdamWOptions } from "./adamw.js";
-import type { NativeKernels } from "../kernels/native-kernels.js";
+import type { NativeAddon } from "../kernels/native-addon.js";
 
 /** torch.optim.AdamW plus clip_grad_norm_, as AdamW and clipGradNorm of adamw.ts, natively. */
 export class NativeAdamW {
@@ -14,7 +14,7 @@ export class NativeAdamW {
   constructor(
     private readonly params: readonly Float32Array[],
     options: AdamWOptions,
-    private readonly kernels: NativeKernels,
+    private readonly kernels: NativeAddon,
     private readonly threads: number,
   ) {
     this.settings = adamWSettings(options);

@@ -1,8 +1,16 @@
 // Retrieval metrics against numpy: exact per-query ranks (with deliberate ties) and summaries.
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { allMetrics, retrievalMetrics, retrievalRanks } from "../../../stages/lib/eval/metrics.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { allMetrics, retrievalMetrics, retrievalRanks as ranksOn } from "../../../stages/lib/eval/metrics.js";
 import type { Matrix } from "../../../stages/lib/core/matrix.js";
+import type { Compute } from "../../../stages/lib/kernels/compute.js";
+import { defaultCompute, NATIVE, tfjsCompute } from "../helpers/compute.js";
 import { expected, fixtureIndex, fixtureMatrix } from "../helpers/numerics-fixture.js";
+
+let compute: Compute;
+beforeAll(async () => {
+  compute = await defaultCompute();
+});
+const retrievalRanks = (q: Matrix, g: Matrix, t: Int32Array, p: "full" | "batch100"): Int32Array => ranksOn(compute.gemm, q, g, t, p);
 
 const cont = { q: fixtureMatrix("metrics_cont_queries"), g: fixtureMatrix("metrics_cont_gallery"), t: fixtureIndex("metrics_cont_truth") };
 const int = { q: fixtureMatrix("metrics_int_queries"), g: fixtureMatrix("metrics_int_gallery"), t: fixtureIndex("metrics_int_truth") };
@@ -46,49 +54,35 @@ describe("retrievalRanks", () => {
 describe("retrievalMetrics and allMetrics", () => {
   it("match numpy's MRR and R@1/5/10 under both protocols", () => {
     for (const p of ["full", "batch100"] as const) {
-      const m = retrievalMetrics(cont.q, cont.g, cont.t, p);
+      const m = retrievalMetrics(compute.gemm, cont.q, cont.g, cont.t, p);
       expect(m.mrr).toBeCloseTo(want.cont[p].mrr, 12);
       expect([m.r1, m.r5, m.r10]).toEqual([want.cont[p].r1, want.cont[p].r5, want.cont[p].r10]);
     }
-    const mi = retrievalMetrics(int.q, int.g, int.t, "batch100");
+    const mi = retrievalMetrics(compute.gemm, int.q, int.g, int.t, "batch100");
     expect(mi.mrr).toBeCloseTo(want.int.batch100.mrr, 12);
     expect(mi.r10).toBe(want.int.batch100.r10);
   });
 
   it("allMetrics reports the eight keys", () => {
-    const a = allMetrics(cont.q, cont.g, cont.t);
+    const a = allMetrics(compute.gemm, cont.q, cont.g, cont.t);
     expect(Object.keys(a).sort()).toEqual(["mrr_batch100", "mrr_full", "r10_batch100", "r10_full", "r1_batch100", "r1_full", "r5_batch100", "r5_full"]);
     expect(a.mrr_full).toBeCloseTo(want.cont.full.mrr, 12);
     expect(a.r5_batch100).toBe(want.cont.batch100.r5);
   });
 });
 
-describe("without the native kernels (DAG_NATIVE=0), with and without WebAssembly SIMD (DAG_NO_SIMD=1)", () => {
-  afterAll(() => {
-    delete process.env["DAG_NO_SIMD"];
-    delete process.env["DAG_NATIVE"];
-  });
-
-  for (const simd of [true, false]) {
-    it(`the ${simd ? "WebAssembly SIMD" : "plain JS"} scorer gives the same ranks`, async () => {
-      vi.resetModules();
-      process.env["DAG_NATIVE"] = "0";
-      if (simd) delete process.env["DAG_NO_SIMD"];
-      else process.env["DAG_NO_SIMD"] = "1";
-      const metrics = await import("../../../stages/lib/eval/metrics.js");
-      expect((await import("../../../stages/lib/kernels/native-kernels.js")).nativeKernels()).toBeUndefined();
-      expect((await import("../../../stages/lib/kernels/simd-kernels.js")).simdAvailable()).toBe(simd);
-      expect(Array.from(metrics.retrievalRanks(cont.q, cont.g, cont.t, "full"))).toEqual(Array.from(fixtureIndex("metrics_cont_ranks_full")));
-      expect(Array.from(metrics.retrievalRanks(int.q, int.g, int.t, "batch100"))).toEqual(Array.from(fixtureIndex("metrics_int_ranks_batch100")));
+describe("without the native kernels: tfjs's products on each backend", () => {
+  for (const backend of ["wasm", "cpu"] as const) {
+    it(`tfjs ${backend} gives the same ranks`, async () => {
+      const tfjs = await tfjsCompute(backend);
+      expect(Array.from(ranksOn(tfjs.gemm, cont.q, cont.g, cont.t, "full"))).toEqual(Array.from(fixtureIndex("metrics_cont_ranks_full")));
+      expect(Array.from(ranksOn(tfjs.gemm, int.q, int.g, int.t, "batch100"))).toEqual(Array.from(fixtureIndex("metrics_int_ranks_batch100")));
     });
   }
 });
 
 describe("the kernels of the first tests", () => {
-  it("are what the tests above ran on (npm install builds them; DAG_NATIVE=0 turns them off)", async () => {
-    vi.resetModules();
-    const { nativeKernels, kernelsInUse } = await import("../../../stages/lib/kernels/native-kernels.js");
-    if (process.env["DAG_NATIVE"] === "0") expect(nativeKernels()).toBeUndefined();
-    else expect(kernelsInUse()).toMatch(/^native (avx512|avx2|portable)$/);
+  it("are what the tests above ran on (npm install builds them; DAG_NATIVE=0 turns them off)", () => {
+    expect(compute.gemm.name).toMatch(NATIVE ? /^native (avx512|avx2|portable)$/ : /^tfjs wasm$/);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import type { NamedTensor } from "../../../stages/lib/model/projector.js";
+import { projectorFromTensors, type NamedTensor, type ProjectorParams } from "../../../stages/lib/model/projector.js";
 
 /** The folder holding the finetune fixtures and make_finetune.py. */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/finetune");
@@ -53,4 +53,11 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
+}
+
+/** The fixture's projector parameters (make_finetune.py's torch model), in the saved order. */
+export function fixtureParams(fx: Fixture): ProjectorParams {
+  const made = projectorFromTensors(namedTensors(fx.params));
+  if (!made.ok) throw new Error(made.error.message);
+  return made.value;
 }

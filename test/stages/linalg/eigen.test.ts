@@ -1,6 +1,8 @@
-// The symmetric eigensolver against numpy.linalg.eigh, on both code paths (SIMD and plain JS).
-import { afterAll, describe, expect, it, vi } from "vitest";
+// The symmetric eigensolver against numpy.linalg.eigh: dag's own, and the system LAPACK's where the native build linked one.
+import { describe, expect, it } from "vitest";
 import type { Matrix64 } from "../../../stages/lib/core/matrix.js";
+import { symmetricEigen } from "../../../stages/lib/linalg/eigen-symmetric.js";
+import { NATIVE, nativeCompute } from "../helpers/compute.js";
 import { fixtureMatrix64, fixtureVector } from "../helpers/numerics-fixture.js";
 
 const A = fixtureMatrix64("eig_A");
@@ -8,17 +10,12 @@ const wantValues = fixtureVector("eig_values");
 const wantVectors = fixtureMatrix64("eig_vectors");
 const d = A.rows;
 
-async function solver(simd: boolean): Promise<typeof import("../../../stages/lib/linalg/eigen-symmetric.js").symmetricEigen> {
-  vi.resetModules();
-  if (simd) delete process.env["DAG_NO_SIMD"];
-  else process.env["DAG_NO_SIMD"] = "1";
-  const kernels = await import("../../../stages/lib/kernels/simd-kernels.js");
-  expect(kernels.simdAvailable()).toBe(simd);
-  return (await import("../../../stages/lib/linalg/eigen-symmetric.js")).symmetricEigen;
-}
-afterAll(() => {
-  delete process.env["DAG_NO_SIMD"];
-});
+/** The solvers the pipeline has: dag's own (tred2/tql2 in JS) and, where the build linked one, LAPACK's dsyevd. */
+const lapack = NATIVE ? nativeCompute().native : undefined;
+const SOLVERS: { name: string; solve: (a: Matrix64) => ReturnType<typeof symmetricEigen> }[] = [
+  { name: "JS", solve: (a) => symmetricEigen(a) },
+  ...(lapack !== undefined && lapack.addon.lapack ? [{ name: `LAPACK (${lapack.lapack})`, solve: (a: Matrix64) => symmetricEigen(a, (m, n, w) => lapack.addon.eigenSymmetric(m, n, w)) }] : []),
+];
 
 function rowDot(a: Matrix64, i: number, b: Matrix64, j: number): number {
   let s = 0;
@@ -26,17 +23,17 @@ function rowDot(a: Matrix64, i: number, b: Matrix64, j: number): number {
   return s;
 }
 
-for (const simd of [true, false]) {
-  describe(`symmetricEigen (${simd ? "SIMD" : "JS"})`, () => {
+for (const { name, solve } of SOLVERS) {
+  describe(`symmetricEigen (${name})`, () => {
     it("finds numpy's eigenvalues, in decreasing order, to 1e-12 of the largest", async () => {
-      const eig = (await solver(simd))(A);
+      const eig = solve(A);
       if (!eig.ok) throw new Error(eig.error.message);
       for (let i = 0; i < d; i++) expect(Math.abs((eig.value.values[i] as number) - (wantValues[i] as number))).toBeLessThan(1e-12 * 50);
       for (let i = 1; i < d; i++) expect(eig.value.values[i]).toBeLessThanOrEqual(eig.value.values[i - 1] as number);
     });
 
     it("returns orthonormal eigenvectors with A·v = λ·v, equal to numpy's up to sign where λ is simple", async () => {
-      const eig = (await solver(simd))(A);
+      const eig = solve(A);
       if (!eig.ok) throw new Error(eig.error.message);
       const { values, vectors } = eig.value;
       for (let i = 0; i < d; i++) {
@@ -57,7 +54,7 @@ for (const simd of [true, false]) {
 
 describe("symmetricEigen failures", () => {
   it("reports non-square and non-finite input as values", async () => {
-    const eigen = await solver(true);
+    const eigen = symmetricEigen;
     const bad = eigen({ rows: 2, cols: 3, data: new Float64Array(6) });
     expect(bad.ok ? "ok" : bad.error.reason).toBe("not-square");
     const nan = eigen({ rows: 2, cols: 2, data: new Float64Array([1, Number.NaN, Number.NaN, 1]) });

@@ -1,11 +1,16 @@
 // PCA against scikit-learn's PCA(svd_solver="full"): variances, per-component subspaces, transform.
 import { describe, expect, it } from "vitest";
 import { fitPca, transformPca } from "../../../stages/lib/linalg/pca.js";
+import { nativeCompute, NATIVE, tfjsCompute } from "../helpers/compute.js";
+import { lapackOf } from "../../../stages/lib/protocol/stage-compute.js";
 import { fixtureIndex, fixtureMatrix, fixtureMatrix64, fixtureVector } from "../helpers/numerics-fixture.js";
 
 const X = fixtureMatrix("pca_X");
 const rows = fixtureIndex("pca_rows");
-const fit = fitPca(X, 12, rows);
+// The stages' path: the native products and LAPACK where built, else tfjs's products and dag's eigensolver.
+const compute = NATIVE ? nativeCompute() : await tfjsCompute("wasm");
+const kernels = { gemm: compute.gemm, lapack: lapackOf(compute) };
+const fit = fitPca(kernels, X, 12, rows);
 if (!fit.ok) throw new Error(fit.error.message);
 const pca = fit.value;
 
@@ -36,7 +41,7 @@ describe("fitPca", () => {
   it("transforms to the coordinates sklearn gives, up to each axis' sign", () => {
     const sk = fixtureMatrix64("pca_components");
     const mean = fixtureVector("pca_mean");
-    const z = transformPca(X, pca);
+    const z = transformPca(compute.gemm, X, pca);
     const d = X.cols;
     for (let c = 0; c < 12; c++) {
       let dot = 0;
@@ -51,7 +56,7 @@ describe("fitPca", () => {
   });
 
   it("refuses an impossible number of components", () => {
-    const bad = fitPca(X, 41, rows);
+    const bad = fitPca(kernels, X, 41, rows);
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.reason).toBe("bad-components");
   });

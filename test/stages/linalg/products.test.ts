@@ -1,34 +1,25 @@
-// Matrix products (Gram, cross-product, A·B, A·Bᵀ, block scorer) against naive sums, on each kernel
-// path: native (native/kernels.cc, as `npm install` builds it), WebAssembly SIMD, and plain JS.
+// Matrix products (Gram, cross-product, A·B, A·Bᵀ, fixed-operand products) against naive sums, on
+// each Gemm: native (native/*.cc, as `npm install` builds it) and tfjs's (float32 on tfjs, float64 in JS).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Matrix } from "../../../stages/lib/core/matrix.js";
+import type { Gemm } from "../../../stages/lib/kernels/gemm.js";
+import * as products from "../../../stages/lib/linalg/products.js";
+import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
 import { filled } from "../helpers/numerics-fixture.js";
 
-type KernelPath = "native" | "SIMD" | "JS";
-/** Rows per panel of gram and crossProduct on each path (their progress steps). */
-const PANEL: Record<KernelPath, number> = { native: 1024, SIMD: 256, JS: 256 };
-
-async function load(path: KernelPath) {
-  vi.resetModules();
-  if (path === "native") delete process.env["DAG_NATIVE"];
-  else process.env["DAG_NATIVE"] = "0";
-  if (path === "JS") process.env["DAG_NO_SIMD"] = "1";
-  else delete process.env["DAG_NO_SIMD"];
-  expect((await import("../../../stages/lib/kernels/native-kernels.js")).nativeKernels() !== undefined).toBe(path === "native");
-  expect((await import("../../../stages/lib/kernels/simd-kernels.js")).simdAvailable()).toBe(path !== "JS");
-  return { products: await import("../../../stages/lib/linalg/products.js"), scorer: await import("../../../stages/lib/kernels/scorer.js") };
-}
-afterAll(() => {
-  delete process.env["DAG_NO_SIMD"];
-  delete process.env["DAG_NATIVE"];
-});
+const GEMMS: { name: string; make: () => Promise<Gemm> }[] = [
+  ...(NATIVE ? [{ name: "native", make: async () => nativeCompute().gemm }] : []),
+  { name: "tfjs wasm", make: async () => (await tfjsCompute("wasm")).gemm },
+  { name: "tfjs cpu", make: async () => (await tfjsCompute("cpu")).gemm },
+];
+const PANEL = products.PANEL_ROWS;
 
 const at = (m: Matrix, i: number, j: number): number => m.data[i * m.cols + j] as number;
 
-for (const path of ["native", "SIMD", "JS"] as const) {
-  describe(`products (${path})`, () => {
+for (const { name, make } of GEMMS) {
+  describe(`products (${name})`, () => {
     // 2100 rows: several panels on every path, the last partial; 7 and 5 columns: padding.
     const a = filled(2100, 7, 1);
     const b = filled(2100, 5, 2);
@@ -37,8 +28,8 @@ for (const path of ["native", "SIMD", "JS"] as const) {
     const cb = [0.5, 0.25, -0.5, 0, 2];
 
     it("gram: centred AᵀA of selected rows, symmetric, to 1e-12", async () => {
-      const { products } = await load(path);
-      const g = products.gram(a, { rows, center: ca });
+      const gemm = await make();
+      const g = products.gram(gemm, a, { rows, center: ca });
       for (let i = 0; i < 7; i++) {
         for (let j = 0; j < 7; j++) {
           let want = 0;
@@ -49,9 +40,9 @@ for (const path of ["native", "SIMD", "JS"] as const) {
     });
 
     it("gram: 600 columns, more than one block of output rows, symmetric, to 1e-12", async () => {
-      const { products } = await load(path);
+      const gemm = await make();
       const w = filled(40, 600, 9);
-      const g = products.gram(w);
+      const g = products.gram(gemm, w);
       let worst = 0;
       for (let i = 0; i < 600; i++) {
         for (let j = 0; j < 600; j++) {
@@ -65,11 +56,11 @@ for (const path of ["native", "SIMD", "JS"] as const) {
     });
 
     it("crossProduct: AᵀB with rows and centres on each side, and progress per panel", async () => {
-      const { products } = await load(path);
+      const gemm = await make();
       const seen: string[] = [];
-      const c = products.crossProduct(a, b, { center: ca }, { rows: Int32Array.from({ length: 2100 }, (_, i) => 2099 - i), center: cb }, (done, total) => seen.push(`${done}/${total}`));
+      const c = products.crossProduct(gemm, a, b, { center: ca }, { rows: Int32Array.from({ length: 2100 }, (_, i) => 2099 - i), center: cb }, (done, total) => seen.push(`${done}/${total}`));
       const steps = ["0/2100"];
-      for (let done = PANEL[path]; done < 2100; done += PANEL[path]) steps.push(`${done}/2100`);
+      for (let done = PANEL; done < 2100; done += PANEL) steps.push(`${done}/2100`);
       expect(seen).toEqual([...steps, "2100/2100"]);
       for (let i = 0; i < 7; i++) {
         for (let j = 0; j < 5; j++) {
@@ -81,10 +72,10 @@ for (const path of ["native", "SIMD", "JS"] as const) {
     });
 
     it("multiply and multiplyABt: float32 products of odd shapes", async () => {
-      const { products } = await load(path);
+      const gemm = await make();
       const x = filled(5, 9, 3), w = filled(9, 3, 4), g = filled(11, 9, 5);
-      const xw = products.multiply(x, w);
-      const xg = products.multiplyABt(x, g);
+      const xw = products.multiply(gemm, x, w);
+      const xg = products.multiplyABt(gemm, x, g);
       for (let i = 0; i < 5; i++) {
         for (let j = 0; j < 3; j++) {
           let want = 0;
@@ -99,24 +90,28 @@ for (const path of ["native", "SIMD", "JS"] as const) {
       }
     });
 
-    it("scorer: equal gallery rows get bit-identical scores wherever they sit in a block", async () => {
-      const { scorer } = await load(path);
+    it("against: equal gallery rows get bit-identical scores wherever they sit in a block", async () => {
+      const gemm = await make();
       const g = filled(9, 13, 6);
       g.data.copyWithin(8 * 13, 0, 13); // row 8 (a remainder row) = row 0
       g.data.copyWithin(3 * 13, 0, 13); // row 3 (inside a block) = row 0
       const q = filled(6, 13, 7);
-      const s = scorer.createScorer(g.data, 9, 13, 6);
-      const block = s.score(q.data, 6);
+      const fixed = gemm.against(g.data, 9, 13);
+      const block = new Float32Array(6 * 9);
+      fixed.multiply(q.data, 6, block);
+      fixed.dispose();
       for (let i = 0; i < 6; i++) {
-        expect(block[i * s.ld + 3]).toBe(block[i * s.ld]);
-        expect(block[i * s.ld + 8]).toBe(block[i * s.ld]);
+        expect(block[i * 9 + 3]).toBe(block[i * 9]);
+        expect(block[i * 9 + 8]).toBe(block[i * 9]);
+        let want = 0;
+        for (let k = 0; k < 13; k++) want += at(q, i, k) * at(g, 0, k);
+        expect(Math.abs((block[i * 9] as number) - want)).toBeLessThan(1e-5);
       }
-      expect(() => s.score(q.data, 7)).toThrow(/exceed/);
     });
   });
 }
 
-describe.skipIf(process.env["DAG_NATIVE"] === "0")("native GEMM variants", () => {
+describe.skipIf(!NATIVE)("native GEMM variants", () => {
   /** A product's bits from the addon in a child process with DAG_NATIVE_ISA set, and the variant that ran. */
   function productBits(isa: string): { isa: string; bits: string } {
     const script = `

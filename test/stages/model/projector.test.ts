@@ -1,20 +1,17 @@
-// The projector's forward pass, losses and gradients against torch (finetune.json from make_finetune.py).
+// The projector's parameters, and its tfjs forward pass, losses and tfjs's gradients against torch (finetune.json from make_finetune.py).
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cosineTerm, infoNceTerm, mseTerm, projectorLoss } from "../../../stages/lib/train/losses.js";
-import {
-  assignTensors, createProjector, disposeProjector, forward, namedVariables, predict,
-  projectorFromTensors, projectorTensors, type Projector,
-} from "../../../stages/lib/model/projector.js";
+import { cosineLoss, infoNceLoss, mseLoss, projectorLoss } from "../../../stages/lib/train/losses.js";
+import { createProjector, projectorFromTensors } from "../../../stages/lib/model/projector.js";
+import { assignTfjs, disposeTfjs, forward, predict, tfjsProjector, tfjsTensors, type TfjsProjector } from "../../../stages/lib/model/tfjs-projector.js";
 import { initBackend } from "../../../stages/lib/kernels/tf-backend.js";
-import { maxAbsDiff, namedTensors, readFixture, toTensor2d } from "../helpers/torch-fixture.js";
+import { registerGradients } from "../../../stages/lib/kernels/tfjs-gradients.js";
+import { fixtureParams, maxAbsDiff, namedTensors, readFixture, toTensor2d } from "../helpers/torch-fixture.js";
 
 const fx = readFixture();
 
-function fixtureProjector(): Projector {
-  const made = projectorFromTensors(namedTensors(fx.params));
-  if (!made.ok) throw new Error(made.error.message);
-  return made.value;
+function fixtureProjector(): TfjsProjector {
+  return tfjsProjector(fixtureParams(fx));
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -22,12 +19,13 @@ for (const backend of ["wasm", "cpu"] as const) {
     beforeAll(async () => {
       const started = await initBackend(backend);
       if (!started.ok) throw new Error(started.error.message);
+      await registerGradients();
     });
 
     it("reads the shape back from the tensor names", () => {
       const p = fixtureProjector();
       expect(p.shape).toEqual({ dIn: 8, dOut: 12, hidden: 16, depth: 2 });
-      disposeProjector(p);
+      disposeTfjs(p);
     });
 
     it("computes torch's eval-mode forward pass to 1e-5", () => {
@@ -35,7 +33,7 @@ for (const backend of ["wasm", "cpu"] as const) {
       const x = fx.x;
       const out = predict(p, { rows: x.shape[0] as number, cols: x.shape[1] as number, data: Float32Array.from(x.data) });
       expect(maxAbsDiff(out.data, fx.forward.data)).toBeLessThan(1e-5);
-      disposeProjector(p);
+      disposeTfjs(p);
     });
 
     it("computes torch's losses", () => {
@@ -46,23 +44,23 @@ for (const backend of ["wasm", "cpu"] as const) {
         const y = toTensor2d(fx.y);
         const opts = { weights: fx.loss_weights, temperature: fx.temperature, direction: "symmetric" as const };
         return [
-          mseTerm(yh, y).value, cosineTerm(yh, y).value, infoNceTerm(yh, y, ids, fx.temperature, "symmetric").value,
-          infoNceTerm(yh, y, ids, fx.temperature, "caption_to_image").value, projectorLoss(yh, y, ids, opts),
+          mseLoss(yh, y), cosineLoss(yh, y), infoNceLoss(yh, y, ids, fx.temperature, "symmetric"),
+          infoNceLoss(yh, y, ids, fx.temperature, "caption_to_image"), projectorLoss(yh, y, ids, opts),
         ].map((t) => t.dataSync()[0] as number);
       });
       const want = [fx.losses.mse, fx.losses.cosine, fx.losses.infonce, fx.losses.infonce_c2i, fx.losses.total];
       values.forEach((v, i) => expect(v).toBeCloseTo(want[i] as number, 5));
-      disposeProjector(p);
+      disposeTfjs(p);
     });
 
     it("computes torch's gradients of the weighted loss", () => {
       const p = fixtureProjector();
       const ids = Int32Array.from(fx.ids);
-      const named = namedVariables(p);
+      const named = p.variables.map((variable, i) => ({ name: p.names[i] as string, variable }));
       const { grads } = tf.variableGrads(() => {
         const opts = { weights: fx.loss_weights, temperature: fx.temperature, direction: "symmetric" as const };
         return projectorLoss(forward(p, toTensor2d(fx.x)), toTensor2d(fx.y), ids, opts);
-      }, named.map((n) => n.variable));
+      }, [...p.variables]);
       for (const { name, variable } of named) {
         const g = grads[variable.name] as tf.Tensor;
         const want = fx.grads[name]!;
@@ -70,7 +68,7 @@ for (const backend of ["wasm", "cpu"] as const) {
         expect(maxAbsDiff(g.dataSync(), want.data), name).toBeLessThan(2e-5);
       }
       tf.dispose(grads);
-      disposeProjector(p);
+      disposeTfjs(p);
     });
   });
 }
@@ -93,18 +91,19 @@ describe("createProjector", () => {
       ridge[i * 4 + j] = s;
     }
     for (const head of ["affine", "resmlp"] as const) {
-      const p = createProjector({ head, hidden: 6, depth: 2, W, bias, seed: 1 });
-      expect(p.blocks.length).toBe(head === "affine" ? 0 : 2);
+      const params = createProjector({ head, hidden: 6, depth: 2, W, bias, seed: 1 });
+      expect(params.shape.depth).toBe(head === "affine" ? 0 : 2);
+      const p = tfjsProjector(params);
       expect(maxAbsDiff(predict(p, x).data, ridge)).toBeLessThan(1e-6);
-      disposeProjector(p);
+      disposeTfjs(p);
     }
   });
 
   it("draws torch's default init bounds from the seed, reproducibly", () => {
-    const a = createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 1 });
-    const b = createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 1 });
-    const c = createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 2 });
-    const ta = projectorTensors(a), tb = projectorTensors(b), tc = projectorTensors(c);
+    const ta = createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 1 }).tensors;
+    const tb = createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 1 }).tensors;
+    const c = tfjsProjector(createProjector({ head: "resmlp", hidden: 6, depth: 2, W, bias, seed: 2 }));
+    const tc = tfjsTensors(c);
     const fc1 = ta.find((t) => t.name === "res/0/fc1/weight")!;
     expect(Math.max(...fc1.data.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(4));
     expect(new Set(fc1.data).size).toBe(fc1.data.length);
@@ -114,9 +113,9 @@ describe("createProjector", () => {
     expect(ta.find((t) => t.name === "res/1/fc2/weight")!.data.every((v) => v === 0)).toBe(true);
     expect(ta).toEqual(tb);
     expect(ta.find((t) => t.name === "res/0/fc1/weight")).not.toEqual(tc.find((t) => t.name === "res/0/fc1/weight"));
-    assignTensors(c, ta);
-    expect(projectorTensors(c)).toEqual(ta);
-    [a, b, c].forEach(disposeProjector);
+    assignTfjs(c, ta);
+    expect(tfjsTensors(c)).toEqual(ta);
+    disposeTfjs(c);
   });
 
   it("rejects saved tensors of the wrong shape", () => {

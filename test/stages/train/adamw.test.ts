@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AdamW, clipGradNorm } from "../../../stages/lib/train/adamw.js";
 import { projectorLoss } from "../../../stages/lib/train/losses.js";
 import { learningRate } from "../../../stages/lib/train/lr-schedule.js";
-import { disposeProjector, forward, namedVariables, projectorFromTensors } from "../../../stages/lib/model/projector.js";
+import { disposeTfjs, forward, tfjsProjector } from "../../../stages/lib/model/tfjs-projector.js";
 import { initBackend } from "../../../stages/lib/kernels/tf-backend.js";
-import { maxAbsDiff, namedTensors, readFixture, toTensor2d } from "../helpers/torch-fixture.js";
+import { registerGradients } from "../../../stages/lib/kernels/tfjs-gradients.js";
+import { fixtureParams, maxAbsDiff, readFixture, toTensor2d } from "../helpers/torch-fixture.js";
 
 const fx = readFixture();
 
@@ -14,14 +15,12 @@ describe("AdamW against torch", () => {
   beforeAll(async () => {
     const started = await initBackend("wasm");
     if (!started.ok) throw new Error(started.error.message);
+    await registerGradients();
   });
 
   it("clips to the global norm and takes two steps as torch.optim.AdamW", () => {
-    const made = projectorFromTensors(namedTensors(fx.params));
-    if (!made.ok) throw new Error(made.error.message);
-    const p = made.value;
-    const named = namedVariables(p);
-    const vars = named.map((n) => n.variable);
+    const p = tfjsProjector(fixtureParams(fx));
+    const vars = [...p.variables];
     const opt = new AdamW(vars, { weightDecay: fx.weight_decay });
     const ids = Int32Array.from(fx.ids);
     const x = toTensor2d(fx.x);
@@ -37,11 +36,12 @@ describe("AdamW against torch", () => {
     }
     expect(norms[0]).toBeCloseTo(fx.grad_norm, 5);
     norms.forEach((n, i) => expect(n).toBeCloseTo(fx.step_norms[i] as number, 4));
-    for (const { name, variable } of named) {
+    p.variables.forEach((variable, i) => {
+      const name = p.names[i] as string;
       expect(maxAbsDiff(variable.dataSync(), fx.params_after_2_steps[name]!.data), name).toBeLessThan(1e-5);
-    }
+    });
     opt.dispose();
-    disposeProjector(p);
+    disposeTfjs(p);
     tf.dispose([x, y]);
   });
 

@@ -1,12 +1,14 @@
-// The threaded products of training (native and WebAssembly SIMD): exact against a float64 product, and training on 1 or 2 threads gives the same weights.
-import { beforeAll, describe, expect, it } from "vitest";
+// The two compute paths: every product form of each Gemm exact against a float64 product (the native
+// one bit-identical on 1 and 3 threads), and training on the native kernels on 1 or 2 threads gives
+// the same weights, and tfjs's the same to float32 rounding.
+import { describe, expect, it } from "vitest";
 import type { Matrix } from "../../../stages/lib/core/matrix.js";
 import { Prng } from "../../../stages/lib/core/prng.js";
-import { createProjector, disposeProjector, projectorTensors, type NamedTensor } from "../../../stages/lib/model/projector.js";
-import { initBackend } from "../../../stages/lib/kernels/tf-backend.js";
-import { NativeGemm } from "../../../stages/lib/kernels/native-gemm.js";
-import { ThreadedGemm } from "../../../stages/lib/kernels/threaded-gemm.js";
-import { trainProjector, type TrainOptions } from "../../../stages/lib/train/train-projector.js";
+import type { Compute } from "../../../stages/lib/kernels/compute.js";
+import type { Gemm } from "../../../stages/lib/kernels/gemm.js";
+import { createProjector, type NamedTensor } from "../../../stages/lib/model/projector.js";
+import { trainProjector, type TrainOptions } from "../../../stages/lib/train/train-loop.js";
+import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
 
 function randomMatrix(prng: Prng, rows: number, cols: number): Matrix {
   const data = new Float32Array(rows * cols);
@@ -27,14 +29,24 @@ function reference(a: Matrix, aT: boolean, b: Matrix, bT: boolean): Float64Array
   return out;
 }
 
-const GEMMS = { ThreadedGemm, NativeGemm } as const;
+/** op(A)·op(B) on a Gemm, as a new matrix. */
+function multiply(gemm: Gemm, a: Matrix, aT: boolean, b: Matrix, bT: boolean): Matrix {
+  const m = aT ? a.cols : a.rows, k = aT ? a.rows : a.cols, n = bT ? b.rows : b.cols;
+  const out = new Float32Array(m * n);
+  gemm.f32(aT, bT, m, n, k, a.data, a.cols, b.data, b.cols, out, n, false);
+  return { rows: m, cols: n, data: out };
+}
 
-describe.each(Object.keys(GEMMS) as (keyof typeof GEMMS)[])("%s", (name) => {
-  it("multiplies every transpose form and odd shape as float64 does, bit-identically on 1 and 3 threads", () => {
+const GEMMS: { name: string; make: (threads: number) => Promise<Gemm> }[] = [
+  ...(NATIVE ? [{ name: "native", make: async (threads: number) => nativeCompute(threads).gemm }] : []),
+  { name: "tfjs wasm", make: async () => (await tfjsCompute("wasm")).gemm },
+];
+
+describe.each(GEMMS)("$name", ({ make }) => {
+  it("multiplies every transpose form and odd shape as float64 does, bit-identically on 1 and 3 threads", async () => {
     const prng = new Prng(5, "gemm");
-    const one = GEMMS[name].create(1);
-    const three = GEMMS[name].create(3);
-    if (one === undefined || three === undefined) throw new Error(`${name} is missing (WebAssembly SIMD, or the native kernels npm install builds)`);
+    const one = await make(1);
+    const three = await make(3);
     // 530 rows: three row tiles of 256, the last one partial and padded; 13 and 7: padded inner and outer sizes.
     // 100×200 by 200×150: big enough for the native kernels to split over threads, with partial tiles.
     for (const [m, k, n] of [[530, 13, 7], [9, 530, 5], [6, 40, 300], [100, 200, 150]] as const) {
@@ -42,23 +54,18 @@ describe.each(Object.keys(GEMMS) as (keyof typeof GEMMS)[])("%s", (name) => {
         const a = randomMatrix(prng, aT ? k : m, aT ? m : k);
         const b = randomMatrix(prng, bT ? n : k, bT ? k : n);
         const want = reference(a, aT, b, bT);
-        const got = one.multiply({ ...a, transposed: aT }, { ...b, transposed: bT });
+        const got = multiply(one, a, aT, b, bT);
         expect([got.rows, got.cols]).toEqual([m, n]);
         let worst = 0;
         for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((got.data[i] as number) - (want[i] as number)) / Math.sqrt(k));
         expect(worst).toBeLessThan(1e-5);
-        expect(three.multiply({ ...a, transposed: aT }, { ...b, transposed: bT }).data).toEqual(got.data);
+        expect(multiply(three, a, aT, b, bT).data).toEqual(got.data);
       }
     }
   });
 });
 
-describe("trainProjector on threads", () => {
-  beforeAll(async () => {
-    const started = await initBackend("wasm");
-    if (!started.ok) throw new Error(started.error.message);
-  });
-
+describe.skipIf(!NATIVE)("trainProjector on each path", () => {
   // 1,100 training rows in batches of 550: every product has several 256-row tiles to share out.
   const prng = new Prng(8, "threads");
   const dIn = 40, dOut = 56, images = 300;
@@ -81,20 +88,17 @@ describe("trainProjector on threads", () => {
     loss: { weights: { mse: 0.5, cosine: 0.5, infonce: 0.5 }, temperature: 0.1, direction: "symmetric" }, patience: 0, select: "mrr_full", seed: 4,
   };
 
-  function train(threads: number | undefined): { start: NamedTensor[]; weights: NamedTensor[]; losses: (number | null)[]; productThreads: number } {
+  async function train(compute: Compute): Promise<{ start: readonly NamedTensor[]; weights: NamedTensor[]; losses: (number | null)[]; productThreads: number }> {
     const p = createProjector({ head: "resmlp", hidden: 72, depth: 2, W, bias: new Float32Array(dOut), seed: 4 });
-    const start = projectorTensors(p);
-    const result = trainProjector(p, { x, targets, labels }, val, { ...options, threads });
-    const weights = projectorTensors(p);
-    disposeProjector(p);
+    const result = await trainProjector(compute, p, { x, targets, labels }, val, options);
     if (!result.ok) throw new Error(result.error.message);
-    return { start, weights, losses: result.value.curve.map((e) => e.loss), productThreads: result.value.productThreads };
+    return { start: p.tensors, weights: result.value.bestTensors, losses: result.value.curve.map((e) => e.loss), productThreads: result.value.productThreads };
   }
 
-  it("gives the same weights on 1 and 2 threads, and the tfjs products' weights to float32 rounding", () => {
-    const one = train(1);
-    const two = train(2);
-    const tfjs = train(undefined);
+  it("gives the same weights on 1 and 2 threads, and tfjs's weights to float32 rounding", async () => {
+    const one = await train(nativeCompute(1));
+    const two = await train(nativeCompute(2));
+    const tfjs = await train(await tfjsCompute("wasm"));
     expect(one.productThreads).toBe(1);
     expect(two.productThreads).toBe(2);
     expect(tfjs.productThreads).toBe(0);

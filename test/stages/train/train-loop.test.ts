@@ -1,11 +1,12 @@
 // The training loop in-process: determinism, flat memory, epoch-0 selection, early stopping, divergence.
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { allMetrics } from "../../../stages/lib/eval/metrics.js";
-import { createProjector, disposeProjector, projectorTensors } from "../../../stages/lib/model/projector.js";
+import type { Compute } from "../../../stages/lib/kernels/compute.js";
+import { createProjector } from "../../../stages/lib/model/projector.js";
 import { fitScaler, standardize } from "../../../stages/lib/linalg/standardize.js";
-import { initBackend } from "../../../stages/lib/kernels/tf-backend.js";
-import { trainProjector, type TrainOptions, type TrainSet, type ValidationSet } from "../../../stages/lib/train/train-projector.js";
+import { trainProjector, type TrainOptions, type TrainSet, type ValidationSet } from "../../../stages/lib/train/train-loop.js";
+import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
 import { makeTinyData, TINY } from "../helpers/tiny-data.js";
 
 const data = makeTinyData(11);
@@ -23,32 +24,32 @@ const options: TrainOptions = {
   loss: { weights: { mse: 0.5, cosine: 0.5, infonce: 0.2 }, temperature: 0.1, direction: "symmetric" }, patience: 0, select: "mrr_full", seed: 9,
 };
 
-function run(o: TrainOptions) {
+const PATHS: { name: string; make: () => Promise<Compute> }[] = [
+  { name: "tfjs wasm", make: () => tfjsCompute("wasm") },
+  ...(NATIVE ? [{ name: "native", make: async () => nativeCompute() }] : []),
+];
+
+async function run(compute: Compute, o: TrainOptions) {
   const p = createProjector({ head: "resmlp", hidden: 12, depth: 2, W, bias, seed: o.seed });
-  const start = projectorTensors(p);
   const progress: number[] = [];
-  const result = trainProjector(p, train, val, o, (q) => progress.push(q.epoch * 100 + q.done));
-  const end = projectorTensors(p);
-  disposeProjector(p);
-  return { result, start, end, progress };
+  const result = await trainProjector(compute, p, train, val, o, (q) => progress.push(q.epoch * 100 + q.done));
+  const end = result.ok ? result.value.bestTensors : [];
+  return { result, start: [...p.tensors], end, progress };
 }
 
-describe("trainProjector", () => {
-  beforeAll(async () => {
-    const started = await initBackend("wasm");
-    if (!started.ok) throw new Error(started.error.message);
-  });
+for (const { name, make } of PATHS) describe(`trainProjector (${name})`, () => {
 
-  it("is deterministic for a seed, keeps memory flat and reports every batch", () => {
+  it("is deterministic for a seed, keeps memory flat and reports every batch", async () => {
+    const compute = await make();
     const before = tf.memory().numTensors;
-    const a = run(options);
+    const a = await run(compute, options);
     expect(tf.memory().numTensors).toBe(before);
-    const b = run(options);
-    const c = run({ ...options, seed: 10 });
+    const b = await run(compute, options);
+    const c = await run(compute, { ...options, seed: 10 });
     if (!a.result.ok || !b.result.ok || !c.result.ok) throw new Error("training failed");
     expect(b.end).toEqual(a.end);
     expect(c.end).not.toEqual(a.end);
-    expect(a.end).toEqual(a.result.value.bestTensors);
+    expect(a.end).not.toEqual(a.start);
     const steps = Math.ceil(train.x.rows / options.batchSize);
     expect(a.progress.length).toBe(options.epochs * steps);
     expect(a.progress.at(-1)).toBe(options.epochs * 100 + steps);
@@ -56,8 +57,9 @@ describe("trainProjector", () => {
     expect(a.result.value.trainFlops).toBeGreaterThan(0);
   });
 
-  it("scores epoch 0 as the starting map and keeps it when nothing beats it", () => {
-    const { result, start, end } = run({ ...options, lr: 1e-12, patience: 2, epochs: 5 });
+  it("scores epoch 0 as the starting map and keeps it when nothing beats it", async () => {
+    const compute = await make();
+    const { result, start, end } = await run(compute, { ...options, lr: 1e-12, patience: 2, epochs: 5 });
     if (!result.ok) throw new Error(result.error.message);
     const ridgeQueries = { rows: val.queries.rows, cols: TINY.image, data: new Float32Array(val.queries.rows * TINY.image) };
     for (let i = 0; i < val.queries.rows; i++) {
@@ -67,15 +69,15 @@ describe("trainProjector", () => {
         ridgeQueries.data[i * TINY.image + j] = s;
       }
     }
-    const want = allMetrics(ridgeQueries, val.gallery, val.truth);
+    const want = allMetrics(compute.gemm, ridgeQueries, val.gallery, val.truth);
     expect(result.value.curve[0]!.mrr_full).toBeCloseTo(want.mrr_full, 9);
     expect(result.value.bestEpoch).toBe(0);
     expect(result.value.epochsRun).toBe(2);
     expect(end).toEqual(start);
   });
 
-  it("returns a failure naming the epoch when the loss stops being finite", () => {
-    const { result } = run({ ...options, lr: 1e30, weightDecay: 0, gradClip: 0, schedule: "constant", warmupEpochs: 0, epochs: 4 });
+  it("returns a failure naming the epoch when the loss stops being finite", async () => {
+    const { result } = await run(await make(), { ...options, lr: 1e30, weightDecay: 0, gradClip: 0, schedule: "constant", warmupEpochs: 0, epochs: 4 });
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.reason).toBe("non-finite-loss");

@@ -1,15 +1,15 @@
-// One training step of the projector on float32 arrays and the native kernels, without tfjs: the
-// forward pass, loss and gradients that projector.ts and losses.ts define as tfjs custom ops, in
-// buffers reused from step to step.
+// The projector's forward and backward pass on the native kernels, on float32 arrays in buffers
+// reused from batch to batch: the native path's one copy of the model's formulas.
 //
 // Forward, for a batch x (rows × dIn):
 //   y0 = x·W + b;  h_0 = y0;  per block k: ln_k = LN(h_k), a_k = ln_k·W1 + b1,
 //   z_k = GELU(a_k)·mask_k (dropout), h_{k+1} = z_k·W2 + b2;  pred = y0 + h_depth.
-// Backward walks the blocks in reverse with the closed forms of projector.ts; the loss and its
-// gradient come from native/loss.cc. Parameters are in namedVariables order (projector.ts).
-import type { LossOptions } from "../train/losses.js";
-import type { NativeGemm } from "../kernels/native-gemm.js";
-import { blockSeed, dropoutKeys, LAYER_NORM_EPS, type DropoutSpec, type ProjectorShape } from "./projector.js";
+// Backward walks the blocks in reverse with LayerNorm's and GELU's closed-form gradients
+// (native/layers.cc). Parameters are in the saved order of projector.ts.
+import type { Matrix } from "../core/matrix.js";
+import type { NativeAddon } from "../kernels/native-addon.js";
+import { blockSeed, dropoutKeys, type DropoutSpec } from "./dropout-mask.js";
+import { LAYER_NORM_EPS, type ProjectorShape } from "./projector.js";
 
 /** Per-block activations kept for the backward pass. */
 interface BlockBuffers {
@@ -23,27 +23,23 @@ interface BlockBuffers {
   readonly z: Float32Array; // GELU(a)·mask (rows × hidden)
 }
 
-/** A training step's result: the loss, and one gradient per parameter (overwritten by the next step). */
-export interface StepResult {
-  readonly loss: number;
-  readonly grads: readonly Float32Array[];
-}
-
-/** Training steps of one projector shape for batches of up to `maxRows` rows. */
-export class NativeStep {
+/** Forward and backward passes of one projector shape for batches of up to `maxRows` rows. */
+export class NativeProjector {
   private readonly blocks: BlockBuffers[];
   private readonly y0: Float32Array;
   private readonly pred: Float32Array;
-  private readonly dPred: Float32Array;
   private readonly dInput: Float32Array; // gradient w.r.t. a block's input (rows × dOut)
   private readonly dHidden: Float32Array; // rows × hidden
   private readonly dLn: Float32Array; // rows × dOut
   private readonly grads: Float32Array[];
+  /** Whether the last forward pass drew dropout masks. */
+  private masked = false;
 
   constructor(
-    private readonly shape: ProjectorShape,
-    private readonly maxRows: number,
-    private readonly native: NativeGemm,
+    readonly shape: ProjectorShape,
+    readonly maxRows: number,
+    private readonly kernels: NativeAddon,
+    private readonly threads: number,
   ) {
     const { dIn, dOut, hidden, depth } = shape;
     const wide = maxRows * dOut, deep = maxRows * hidden;
@@ -54,7 +50,6 @@ export class NativeStep {
     }));
     this.y0 = new Float32Array(wide);
     this.pred = new Float32Array(wide);
-    this.dPred = new Float32Array(wide);
     this.dInput = new Float32Array(depth > 0 ? wide : 0);
     this.dHidden = new Float32Array(depth > 0 ? deep : 0);
     this.dLn = new Float32Array(depth > 0 ? wide : 0);
@@ -65,15 +60,14 @@ export class NativeStep {
   }
 
   /**
-   * Loss and gradients for `rows` rows of x (rows × dIn) against targets y (rows × dOut) showing
-   * images `ids`, with dropout when `dropout` is given (masks as projector.ts's dropoutMask).
+   * The predictions for `rows` rows of x (rows × dIn), a view overwritten by the next call; with
+   * `dropout`, the training pass (masks as dropout-mask.ts draws them), keeping what backward needs.
    */
-  run(params: readonly Float32Array[], x: Float32Array, y: Float32Array, ids: Int32Array, rows: number, loss: LossOptions, dropout: DropoutSpec | undefined): StepResult {
+  forward(params: readonly Float32Array[], x: Float32Array, rows: number, dropout?: DropoutSpec): Float32Array {
     const { dIn, dOut, hidden, depth } = this.shape;
-    if (rows > this.maxRows) throw new Error(`NativeStep: ${rows} rows, made for ${this.maxRows}`);
-    const { kernels, threads } = this.native;
+    if (rows > this.maxRows) throw new Error(`NativeProjector: ${rows} rows, made for ${this.maxRows}`);
+    const { kernels, threads } = this;
     const p = (i: number): Float32Array => params[i] as Float32Array;
-    const g = (i: number): Float32Array => this.grads[i] as Float32Array;
     const wide = rows * dOut, deep = rows * hidden;
     const y0 = this.y0.subarray(0, wide);
     this.affine(x, dIn, p(0), p(1), rows, dOut, y0);
@@ -81,6 +75,7 @@ export class NativeStep {
     // Forward through the blocks; the last block's output lands in pred, y0 added below.
     const pred = this.pred.subarray(0, wide);
     const keep = dropout !== undefined && dropout.rate > 0 ? 1 - dropout.rate : 1;
+    this.masked = keep < 1;
     for (let k = 0; k < depth; k++) {
       const b = this.blocks[k] as BlockBuffers;
       const at = 2 + 6 * k;
@@ -95,11 +90,20 @@ export class NativeStep {
     }
     if (depth > 0) kernels.addArrays(y0, pred, pred, threads);
     else pred.set(y0);
+    return pred;
+  }
 
-    const dPred = this.dPred.subarray(0, wide);
-    const value = kernels.projectorLoss(pred, y, ids, rows, dOut, loss.weights.mse, loss.weights.cosine, loss.weights.infonce,
-      loss.temperature, loss.direction === "symmetric", dPred, threads);
-
+  /**
+   * The gradient of every parameter (views overwritten by the next call) for the last forward
+   * pass over the same x, given dPred, the loss's gradient with respect to its predictions.
+   */
+  backward(params: readonly Float32Array[], x: Float32Array, rows: number, dPred: Float32Array): readonly Float32Array[] {
+    const { dIn, dOut, hidden, depth } = this.shape;
+    const { kernels, threads } = this;
+    const p = (i: number): Float32Array => params[i] as Float32Array;
+    const g = (i: number): Float32Array => this.grads[i] as Float32Array;
+    const wide = rows * dOut, deep = rows * hidden;
+    const masked = this.masked;
     // Backward: dCur walks from the last block's output gradient (dPred) to block 0's input (= y0).
     let dCur = dPred;
     for (let k = depth - 1; k >= 0; k--) {
@@ -111,7 +115,7 @@ export class NativeStep {
       kernels.gemm(true, false, hidden, dOut, rows, z, hidden, dCur, dOut, g(at + 4), dOut, false, threads);
       kernels.columnSums(dCur, rows, dOut, g(at + 5), threads);
       kernels.gemm(false, true, rows, hidden, dOut, dCur, dOut, p(at + 4), dOut, dHidden, hidden, false, threads);
-      kernels.geluBackward(dHidden, keep < 1 ? b.mask.subarray(0, deep) : EMPTY, a, b.cdf, deep, dHidden, threads);
+      kernels.geluBackward(dHidden, masked ? b.mask.subarray(0, deep) : EMPTY, a, b.cdf, deep, dHidden, threads);
       // fc1: dW1 = lnᵀ·da, db1 = Σ da, dln = da·W1ᵀ; then LayerNorm.
       const dLn = this.dLn.subarray(0, wide);
       kernels.gemm(true, false, dOut, hidden, rows, ln, dOut, dHidden, hidden, g(at + 2), hidden, false, threads);
@@ -130,19 +134,32 @@ export class NativeStep {
     }
     kernels.gemm(true, false, dIn, dOut, rows, x, dIn, dY0, dOut, g(0), dOut, false, threads);
     kernels.columnSums(dY0, rows, dOut, g(1), threads);
-    return { loss: value, grads: this.grads };
+    return this.grads;
+  }
+
+
+  /** The model's output for every row of x (standardised captions), maxRows rows at a time. */
+  predict(params: readonly Float32Array[], x: Matrix): Matrix {
+    const { dIn, dOut } = this.shape;
+    if (x.cols !== dIn) throw new Error(`projector takes ${dIn} columns, got ${x.cols}`);
+    const out = new Float32Array(x.rows * dOut);
+    for (let r0 = 0; r0 < x.rows; r0 += this.maxRows) {
+      const rows = Math.min(this.maxRows, x.rows - r0);
+      out.set(this.forward(params, x.data.subarray(r0 * dIn, (r0 + rows) * dIn), rows), r0 * dOut);
+    }
+    return { rows: x.rows, cols: dOut, data: out };
   }
 
   /** out (rows × n) = a (rows × k)·W (k × n) + bias: the product accumulated onto the bias rows. */
   private affine(a: Float32Array, k: number, w: Float32Array, bias: Float32Array, rows: number, n: number, out: Float32Array): void {
-    this.native.kernels.broadcastRows(bias, rows, n, out, this.native.threads);
-    this.native.kernels.gemm(false, false, rows, n, k, a, k, w, n, out, n, true, this.native.threads);
+    this.kernels.broadcastRows(bias, rows, n, out, this.threads);
+    this.kernels.gemm(false, false, rows, n, k, a, k, w, n, out, n, true, this.threads);
   }
 
-  /** The dropout mask of projector.ts's dropoutMask for `seed`, drawn by the native kernels. */
+  /** The dropout mask of dropout-mask.ts for `seed`, drawn by the native kernels. */
   private fillMask(mask: Float32Array, keep: number, seed: string): Float32Array {
     const [key0, key1] = dropoutKeys(seed);
-    this.native.kernels.dropoutMask(key0, key1, keep * 4294967296, 1 / keep, mask.length, mask, this.native.threads);
+    this.kernels.dropoutMask(key0, key1, keep * 4294967296, 1 / keep, mask.length, mask, this.threads);
     return mask;
   }
 }
