@@ -17,7 +17,7 @@ import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { InfoNceDirection, LossWeights } from "./lib/train/losses.js";
 import type { Schedule } from "./lib/train/lr-schedule.js";
 import type { NdArray } from "./lib/io/npy.js";
-import { writeMatrix } from "./lib/io/npy.js";
+import { writeMatrix } from "./lib/io/npy-write.js";
 import { writeNpz } from "./lib/io/npz-write.js";
 import { createProjector, type Head } from "./lib/model/projector.js";
 import { compose, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";

@@ -10,7 +10,7 @@ import { readTestFiles, readTrainNpz, type TestIdsSource } from "./lib/data/chal
 import { choiceParam, depPath, hasDep, outPath, param, reportMeta, reportMetrics, reportProgress, runStage, StageError, type Job } from "./lib/protocol/job.js";
 import { type Matrix } from "./lib/core/matrix.js";
 import { zeroRows } from "./lib/data/non-finite.js";
-import { writeIndex, writeMatrix } from "./lib/io/npy.js";
+import { writeIndex, writeMatrix } from "./lib/io/npy-write.js";
 import { type DataError } from "./lib/io/data-error.js";
 import { type Result } from "./lib/core/result.js";
 import { splitCaptions, type SplitMode } from "./lib/data/split.js";

@@ -3,7 +3,7 @@
 // params.components: a number, or "auto" = the narrower width: the caption width when the job has
 // a `captions` input (only its .npy header is read), otherwise min(1024, image width).
 import { StageError, outPath, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
-import { writeMatrix, writeNpy, writeVector } from "./lib/io/npy.js";
+import { writeMatrix, writeNpy, writeVector } from "./lib/io/npy-write.js";
 import { fitPca } from "./lib/linalg/pca.js";
 import { lapackOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, npyShape, readDepIndex, readDepMatrix, requireFinite, uniqueSorted } from "./lib/protocol/stage-data.js";

@@ -9,7 +9,7 @@
 import { StageError, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
 import { multiply } from "./lib/linalg/products.js";
 import { allMetrics } from "./lib/eval/metrics.js";
-import { writeMatrix, writeVector } from "./lib/io/npy.js";
+import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
 import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";

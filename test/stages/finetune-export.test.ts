@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allMetrics } from "../../stages/lib/eval/metrics.js";
 import { l2NormalizeRows } from "../../stages/lib/linalg/normalize.js";
-import { writeIndex } from "../../stages/lib/io/npy.js";
+import { writeIndex } from "../../stages/lib/io/npy-write.js";
 import { readMatrix, readVector } from "../../stages/lib/protocol/stage-data.js";
 import { readArray, withNpz } from "../../stages/lib/io/npz-archive.js";
 import { projectorFromTensors, type NamedTensor } from "../../stages/lib/model/projector.js";

@@ -3,7 +3,8 @@
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { Readable } from "node:stream";
 import yazl from "yazl";
-import { npyData, npyHeader, npyHeaderBytes, sizeOf, type DType, type NdArray } from "./npy.js";
+import { sizeOf, type DType, type NdArray } from "./npy.js";
+import { npyData, npyHeader, npyHeaderBytes } from "./npy-write.js";
 
 /** A member produced chunk by chunk: its data bytes in C order, nothing held beyond one chunk. */
 export interface NpyStream {

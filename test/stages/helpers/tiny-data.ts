@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Matrix } from "../../../stages/lib/core/matrix.js";
-import { writeIndex, writeMatrix } from "../../../stages/lib/io/npy.js";
+import { writeIndex, writeMatrix } from "../../../stages/lib/io/npy-write.js";
 import { Prng } from "../../../stages/lib/core/prng.js";
 
 /** Widths and counts of the tiny set. */

@@ -4,17 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { StageError } from "../../../stages/lib/protocol/job.js";
 import { readIndex, readMatrix, readVector } from "../../../stages/lib/protocol/stage-data.js";
-import {
-  asIndexVector,
-  encodeNpy,
-  parseNpy,
-  parseNpyHeader,
-  readNpy,
-  writeIndex,
-  writeMatrix,
-  writeNpy,
-  type NdArray,
-} from "../../../stages/lib/io/npy.js";
+import { asIndexVector, parseNpy, parseNpyHeader, readNpy, type NdArray } from "../../../stages/lib/io/npy.js";
+import { encodeNpy, writeIndex, writeMatrix, writeNpy } from "../../../stages/lib/io/npy-write.js";
 import { expected, failure, fx, numpyMissing, pythonJson, tempDir, unwrap } from "../helpers/data-fixtures.js";
 
 function values(a: NdArray): (number | string)[] {
