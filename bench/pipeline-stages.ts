@@ -43,7 +43,7 @@ export interface StagesBench {
   readonly backend: string | null;
   /** What finetune's training ran on (meta kernels, e.g. "native avx512"), null if not reported. */
   readonly kernels: string | null;
-  /** Threads finetune's SIMD products ran on (meta product_threads; 0 = tfjs's matMul), null if not reported. */
+  /** Threads finetune's native kernels ran on (meta product_threads; 0 = tfjs), null if not reported. */
   readonly productThreads: number | null;
   /** Metrics of the last run, per stage. */
   readonly metrics: Record<string, Record<string, number>>;

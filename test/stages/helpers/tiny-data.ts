@@ -99,6 +99,6 @@ export function writeTinyData(dir: string, data: TinyData): Record<string, strin
   put("test_captions", (p) => writeMatrix(p, data.testCaptions));
   put("test_ids", (p) => writeIndex(p, data.testIds));
   put("test_images", (p) => writeMatrix(p, data.testImages));
-  writeFileSync(path.join(dir, "README"), "tiny data written by test/finetune/tiny-data.ts\n");
+  writeFileSync(path.join(dir, "README"), "tiny data written by test/stages/helpers/tiny-data.ts\n");
   return files;
 }
