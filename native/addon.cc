@@ -13,6 +13,7 @@
 #include "layers.h"
 #include "loss.h"
 #include "napi-args.h"
+#include "solve.h"
 
 namespace {
 
@@ -220,6 +221,22 @@ napi_value EigenSymmetric(napi_env env, napi_callback_info info) {
   return number(env, eigenSymmetric(a, n, w));
 }
 
+/** rowUpdates(x, q, i, rows, factors, count): x[i,:] += factors[t]·x[rows[t],:] in order. */
+napi_value RowUpdates(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rowUpdates", 6);
+  size_t length = 0;
+  double* x = args.array<double>(0, napi_float64_array, 0, &length);
+  const long q = args.count(1), i = args.count(2), count = args.count(5);
+  const int32_t* rows = args.array<int32_t>(3, napi_int32_array, static_cast<double>(count));
+  const double* factors = args.array<double>(4, napi_float64_array, static_cast<double>(count));
+  if (args.ok() && static_cast<double>(i + 1) * q > static_cast<double>(length)) args.fail("row i lies outside x");
+  for (long t = 0; args.ok() && t < count; t++) {
+    if (rows[t] < 0 || static_cast<double>(rows[t] + 1) * q > static_cast<double>(length)) args.fail("a row index lies outside x");
+  }
+  if (args.done()) rowUpdates(x, q, i, rows, factors, count);
+  return nullptr;
+}
+
 void define(napi_env env, napi_value exports, const char* name, napi_callback f) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, f, nullptr, &fn);
@@ -242,6 +259,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   define(env, exports, "addArrays", AddArrays);
   define(env, exports, "broadcastRows", BroadcastRows);
   define(env, exports, "eigenSymmetric", EigenSymmetric);
+  define(env, exports, "rowUpdates", RowUpdates);
   napi_value lapack;
   napi_get_boolean(env, hasLapack(), &lapack);
   napi_set_named_property(env, exports, "lapack", lapack);

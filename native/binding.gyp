@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "dag_kernels",
-      "sources": ["addon.cc", "gemm.cc", "loss.cc", "adamw.cc", "layers.cc", "eigen.cc"],
+      "sources": ["addon.cc", "gemm.cc", "loss.cc", "adamw.cc", "layers.cc", "eigen.cc", "solve.cc"],
       "cflags_cc": ["-O3", "-std=gnu++17", "-ffp-contract=fast", "-fno-math-errno", "<!@(node -p \"process.env.DAG_LAPACK_CFLAGS || ''\")"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["<!@(node -p \"process.env.DAG_LAPACK_LIBS || ''\")"],

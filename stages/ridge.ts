@@ -11,7 +11,7 @@ import { multiply } from "./lib/linalg/products.js";
 import { allMetrics } from "./lib/eval/metrics.js";
 import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
 import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
-import { stageCompute } from "./lib/protocol/stage-compute.js";
+import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
 
@@ -33,7 +33,7 @@ runStage(async (job) => {
   const ys = standardize(images, sy, clip);
   reportProgress(2, 2, "standardise");
 
-  const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, onProgress: (phase, done, total) => reportProgress(done, total, phase) });
+  const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
   if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const { W, bias } = fit.value;
   const W32 = { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) };

@@ -56,6 +56,8 @@ export interface NativeAddon {
   dropoutMask(key0: number, key1: number, threshold: number, scale: number, n: number, mask: Float32Array, threads: number): void;
   /** LAPACK dsyevd: eigenvalues ascending into values, eigenvectors as the rows of a; returns info (0 = ok). */
   eigenSymmetric(a: Float64Array, n: number, values: Float64Array): number;
+  /** x[i·q + j] += factors[t]·x[rows[t]·q + j], t = 0 … count−1 in order (the triangular solves' row updates). */
+  rowUpdates(x: Float64Array, q: number, i: number, rows: Int32Array, factors: Float64Array, count: number): void;
   /** The instruction set the GEMM uses: "avx512", "avx2" or "portable". */
   readonly isa: string;
   /** Whether the build linked a system LAPACK (eigenSymmetric works). */

@@ -16,12 +16,12 @@ function operand(x: Float32Array, rows: number, cols: number, ld: number): tf.Te
 
 /** Writes an m×n result into c (row stride ldc), or adds it. */
 function store(result: Float32Array, m: number, n: number, c: Float32Array, ldc: number, accumulate: boolean): void {
+  if (!accumulate && ldc === n) {
+    c.set(result.subarray(0, m * n));
+    return;
+  }
   for (let i = 0; i < m; i++) {
-    if (!accumulate && ldc === n) {
-      c.set(result.subarray(0, m * n));
-      return;
-    }
-    for (let j = 0; j < n; j++) c[i * ldc + j] = accumulate ? (c[i * ldc + j] as number) + (result[i * n + j] as number) : (result[i * n + j] as number);
+    for (let j = 0; j < n; j++) c[i * ldc + j] = (accumulate ? (c[i * ldc + j] as number) : 0) + (result[i * n + j] as number);
   }
 }
 

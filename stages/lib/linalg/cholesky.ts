@@ -47,31 +47,63 @@ export function cholesky(a: Matrix64): Result<Matrix64, CholeskyFailure> {
  * Solves L·Lᵀ·X = B for X (n×q) given the Cholesky factor L, overwriting a copy of B: a forward
  * then a backward substitution, each a sequence of contiguous row updates X[i,:] −= L[i,k]·X[k,:].
  */
-export function choleskySolve(l: Matrix64, b: Matrix64): Matrix64 {
+/**
+ * X[i,:] += factors[t]·X[rows[t],:] for t < count in order, one multiply and one add per element
+ * and update: the native kernels' rowUpdates (the same bits, vectorised), else updateRow below.
+ */
+export type RowUpdates = (x: Float64Array, q: number, i: number, rows: Int32Array, factors: Float64Array, count: number) => void;
+
+export function choleskySolve(l: Matrix64, b: Matrix64, rowUpdates: RowUpdates = updateRow): Matrix64 {
   const n = l.rows;
   const q = b.cols;
   if (b.rows !== n) throw new Error(`choleskySolve: factor is ${n}×${n}, right-hand side ${b.rows}×${q}`);
   const x = Float64Array.from(b.data);
-  const axpy = (i: number, k: number, a: number): void => {
-    const yo = i * q, xo = k * q;
-    for (let j = 0; j < q; j++) x[yo + j] = (x[yo + j] as number) + a * (x[xo + j] as number);
-  };
   const L = l.data;
+  const rows = new Int32Array(n), factors = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    let count = 0;
     for (let k = 0; k < i; k++) {
       const f = L[i * n + k] as number;
-      if (f !== 0) axpy(i, k, -f);
+      if (f !== 0) (rows[count] = k), (factors[count++] = -f);
     }
+    rowUpdates(x, q, i, rows, factors, count);
     scale(x, i * q, q, 1 / (L[i * n + i] as number));
   }
   for (let i = n - 1; i >= 0; i--) {
+    let count = 0;
     for (let k = i + 1; k < n; k++) {
       const f = L[k * n + i] as number;
-      if (f !== 0) axpy(i, k, -f);
+      if (f !== 0) (rows[count] = k), (factors[count++] = -f);
     }
+    rowUpdates(x, q, i, rows, factors, count);
     scale(x, i * q, q, 1 / (L[i * n + i] as number));
   }
   return { rows: n, cols: q, data: x };
+}
+
+/**
+ * X[i,:] += a_t·X[k_t,:] for t = 0, 1, … in order (k_t = rows[t], a_t = factors[t]), four rows per
+ * pass over X[i,:]: each element still takes the updates one by one in that order.
+ */
+export function updateRow(x: Float64Array, q: number, i: number, rows: Int32Array, factors: Float64Array, count: number): void {
+  const yo = i * q;
+  let t = 0;
+  for (; t + 4 <= count; t += 4) {
+    const o0 = (rows[t] as number) * q, o1 = (rows[t + 1] as number) * q, o2 = (rows[t + 2] as number) * q, o3 = (rows[t + 3] as number) * q;
+    const a0 = factors[t] as number, a1 = factors[t + 1] as number, a2 = factors[t + 2] as number, a3 = factors[t + 3] as number;
+    for (let j = 0; j < q; j++) {
+      let v = x[yo + j] as number;
+      v = v + a0 * (x[o0 + j] as number);
+      v = v + a1 * (x[o1 + j] as number);
+      v = v + a2 * (x[o2 + j] as number);
+      v = v + a3 * (x[o3 + j] as number);
+      x[yo + j] = v;
+    }
+  }
+  for (; t < count; t++) {
+    const o = (rows[t] as number) * q, a = factors[t] as number;
+    for (let j = 0; j < q; j++) x[yo + j] = (x[yo + j] as number) + a * (x[o + j] as number);
+  }
 }
 
 function scale(y: Float64Array, yo: number, len: number, a: number): void {

@@ -3,7 +3,7 @@
 // Matches scikit-learn's Ridge(alpha, solver="svd") (the same minimiser, computed through the
 // normal equations instead of an SVD of X). With an intercept, X and Y are centred first and
 // bias = ȳ − x̄·W, as scikit-learn does.
-import { cholesky, choleskySolve, type CholeskyFailure } from "./cholesky.js";
+import { cholesky, choleskySolve, type CholeskyFailure, type RowUpdates } from "./cholesky.js";
 import type { Gemm } from "../kernels/gemm.js";
 import type { Matrix, Matrix64 } from "../core/matrix.js";
 import { crossProduct, gram, transpose, type AnyMatrix, type ProductProgress } from "./products.js";
@@ -35,6 +35,8 @@ export interface RidgeOptions {
    * n·d_in·d_out.
    */
   readonly yRows?: Int32Array;
+  /** The solve's row updates on the native kernels, where the stage has them (the same bits). */
+  readonly rowUpdates?: RowUpdates;
   /** Progress within each phase (rows of X done for the products; 0 then 1 of 1 for the solve). */
   readonly onProgress?: (phase: RidgePhase, done: number, total: number) => void;
 }
@@ -60,7 +62,7 @@ export function fitRidge(gemm: Gemm, x: Matrix, y: Matrix, alpha: number, interc
   report?.("solve", 0, 1);
   const l = cholesky(g);
   if (!l.ok) return l;
-  const W = choleskySolve(l.value, xty);
+  const W = choleskySolve(l.value, xty, options.rowUpdates);
   report?.("solve", 1, 1);
   const bias = new Float64Array(dOut);
   if (xMean !== undefined && yMean !== undefined) {

@@ -1,5 +1,6 @@
 // A stage's compute path, chosen once at its start and reported as its meta: the native kernels, else tfjs.
 import { computeMeta, selectCompute, threadCount, type Compute } from "../kernels/compute.js";
+import type { RowUpdates } from "../linalg/cholesky.js";
 import type { LapackEigen } from "../linalg/eigen-symmetric.js";
 import { StageError, choiceParam, reportMeta, type Job } from "./job.js";
 
@@ -17,4 +18,11 @@ export function lapackOf(compute: Compute): LapackEigen | undefined {
   if (compute.kind !== "native" || !compute.native.addon.lapack) return undefined;
   const addon = compute.native.addon;
   return (a, n, values) => addon.eigenSymmetric(a, n, values);
+}
+
+/** The native kernels' row updates for triangular solves, where built. */
+export function rowUpdatesOf(compute: Compute): RowUpdates | undefined {
+  if (compute.kind !== "native") return undefined;
+  const addon = compute.native.addon;
+  return (x, q, i, rows, factors, count) => addon.rowUpdates(x, q, i, rows, factors, count);
 }
