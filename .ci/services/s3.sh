@@ -98,6 +98,9 @@ $common
 bind_port = $port
 workers = 1
 log_name = $kind-server
+# 1 MiB reads and writes instead of 64 KiB: about twice the throughput for large outputs.
+disk_chunk_size = 1048576
+network_chunk_size = 1048576
 
 [pipeline:main]
 pipeline = healthcheck $kind-server
@@ -118,7 +121,7 @@ EOF
 [DEFAULT]
 $common
 bind_port = $PORT
-workers = 2
+workers = 1
 log_name = proxy-server
 
 [pipeline:main]
@@ -126,6 +129,8 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 
 [app:proxy-server]
 use = egg:swift#proxy
+object_chunk_size = 1048576
+client_chunk_size = 1048576
 account_autocreate = true
 allow_account_management = true
 
@@ -235,11 +240,11 @@ create_bucket() { # through Swift's own API: the bucket is a container of the da
 }
 
 stop_servers() {
-  local s pid i
+  local s pid
   for s in proxy object-updater object container account memcached; do
     pid=$(pid_of "$s") || { rm -f "$STATE/run/$s.pid"; continue; }
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
