@@ -121,7 +121,7 @@ EOF
 [DEFAULT]
 $common
 bind_port = $PORT
-workers = 1
+workers = 2
 log_name = proxy-server
 
 [pipeline:main]
