@@ -6,10 +6,13 @@
 #   slurm.sh status   one line; exit 0 when the node answers and takes jobs
 #   slurm.sh env      `export` lines for the tests: eval "$(slurm.sh env)"
 #
-# Everything (slurm.conf, munge key and socket, state, spool, logs, pids) lives in
-# $DAG_SLURM_STATE (default /tmp/dag-slurm); /etc/slurm and /etc/munge are never touched, so
-# clients find the cluster through SLURM_CONF. Ports: $DAG_SLURM_PORT (default 16817) for
-# slurmctld, the next one for slurmd. Jobs run in cgroup-v1 cgroups: --mem and --time are enforced.
+# Everything (slurm.conf, munge key and socket, database, state, spool, logs, pids) lives in
+# $DAG_SLURM_STATE (default /tmp/dag-slurm); /etc/slurm, /etc/munge and /etc/mysql are never
+# touched, so clients find the cluster through SLURM_CONF. Ports, all on 127.0.0.1:
+# $DAG_SLURM_PORT (default 16817) slurmctld, +1 slurmd, +2 slurmdbd, +3 MariaDB.
+# Jobs run in cgroup-v1 cgroups, so --mem and --time are enforced. sacct works through slurmdbd
+# and a MariaDB server of its own; DAG_SLURM_ACCOUNTING=none leaves both out (no sacct, as on
+# clusters without accounting).
 set -euo pipefail
 
 STATE=${DAG_SLURM_STATE:-/tmp/dag-slurm}
@@ -18,10 +21,25 @@ PARTITION=${DAG_SLURM_PARTITION:-debug}
 WAIT_SECONDS=${DAG_SLURM_WAIT:-90}
 HOST=127.0.0.1
 NODE=$(hostname -s)
+# slurmctld, slurmd and slurmdbd bind to the address the hostname resolves to (NoInAddrAny):
+# start refuses to run unless that is a loopback address.
+NODE_ADDR=$(getent ahostsv4 "$NODE" 2>/dev/null | awk 'NR == 1 { print $1 }' || true)
 CONF="$STATE/etc/slurm.conf"
 export SLURM_CONF="$CONF"
-PACKAGES=(slurm-wlm munge)
-DAEMONS=(munged slurmctld slurmd)
+ACCOUNTING=${DAG_SLURM_ACCOUNTING:-slurmdbd}
+DB_PASS=dag-test-db
+case $ACCOUNTING in
+  slurmdbd)
+    PACKAGES=(slurm-wlm munge slurmdbd mariadb-server)
+    DAEMONS=(munged mariadb slurmdbd slurmctld slurmd)
+    ;;
+  none)
+    PACKAGES=(slurm-wlm munge)
+    DAEMONS=(munged slurmctld slurmd)
+    ;;
+  *) echo "slurm: DAG_SLURM_ACCOUNTING must be slurmdbd or none, not '$ACCOUNTING'" >&2; exit 2 ;;
+esac
+ALL_DAEMONS=(slurmd slurmctld slurmdbd mariadb munged) # the order stop takes them down
 
 die() { echo "slurm: $*" >&2; exit 1; }
 
@@ -60,7 +78,7 @@ node_state() { timeout 10 sinfo -h -N -n "$NODE" -o '%T' 2>/dev/null | head -n 1
 healthy() { # every daemon alive and the node ready for jobs
   local d
   for d in "${DAEMONS[@]}"; do pid_of "$d" >/dev/null || return 1; done
-  [[ -f $CONF ]] || return 1
+  [[ -f $CONF && $(cat "$STATE/run/accounting" 2>/dev/null) == "$ACCOUNTING" ]] || return 1
   case $(node_state) in
     idle | mixed | allocated | completing) return 0 ;;
     *) return 1 ;;
@@ -82,7 +100,7 @@ write_config() {
   cat >"$CONF" <<EOF
 # One-node test cluster written by .ci/services/slurm.sh; every path is under $STATE.
 ClusterName=dag-test
-SlurmctldHost=$NODE($HOST)
+SlurmctldHost=$NODE($NODE_ADDR)
 SlurmctldPort=$PORT
 SlurmdPort=$((PORT + 1))
 SlurmUser=root
@@ -116,13 +134,35 @@ OverTimeLimit=0
 KillWait=5
 # Finished jobs stay in scontrol/squeue for 10 minutes (state, exit code, reason).
 MinJobAge=600
-# No slurmdbd: sacct has no job records; each finished job is appended to jobcomp.txt instead.
-AccountingStorageType=accounting_storage/none
+$(accounting_config)
+# Each finished job is also appended, one line, to jobcomp.txt.
 JobCompType=jobcomp/filetxt
 JobCompLoc=$STATE/log/jobcomp.txt
-NodeName=$NODE NodeAddr=$HOST CPUs=$cpus SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem State=UNKNOWN
+NodeName=$NODE NodeAddr=$NODE_ADDR CPUs=$cpus SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
+  if [[ $ACCOUNTING == slurmdbd ]]; then
+    # NoInAddrAny (not in slurmdbd.conf's man page, but read) binds slurmdbd to the hostname's loopback address.
+    (umask 077 && cat >"$etc/slurmdbd.conf" <<EOF
+AuthType=auth/munge
+AuthInfo=socket=$STATE/munge/munge.socket
+DbdHost=$NODE
+DbdAddr=$NODE_ADDR
+DbdPort=$((PORT + 2))
+CommunicationParameters=NoInAddrAny
+SlurmUser=root
+StorageType=accounting_storage/mysql
+StorageHost=$HOST
+StoragePort=$((PORT + 3))
+StorageUser=slurm
+StoragePass=$DB_PASS
+StorageLoc=slurm_acct_db
+LogFile=$STATE/log/slurmdbd.log
+PidFile=$STATE/run/slurmdbd.daemon.pid
+DebugLevel=info
+EOF
+    )
+  fi
   cat >"$etc/cgroup.conf" <<EOF
 CgroupPlugin=cgroup/v1
 CgroupMountpoint=/sys/fs/cgroup
@@ -135,13 +175,31 @@ AllowedSwapSpace=0
 EOF
 }
 
+accounting_config() {
+  if [[ $ACCOUNTING == slurmdbd ]]; then
+    cat <<EOF
+# Accounting through slurmdbd (MariaDB behind it): sacct reports State and ExitCode of finished jobs.
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=$NODE_ADDR
+AccountingStoragePort=$((PORT + 2))
+# For slurmdbd connections, munge's socket is named here, not by AuthInfo.
+AccountingStoragePass=$STATE/munge/munge.socket
+EOF
+  else
+    cat <<EOF
+# No slurmdbd: sacct has no job records (scontrol/squeue keep finished jobs for MinJobAge).
+AccountingStorageType=accounting_storage/none
+EOF
+  fi
+}
+
 munge_key() {
   local key="$STATE/munge/munge.key"
   [[ -s $key ]] && return 0
   (umask 077 && head -c 1024 /dev/urandom >"$key")
 }
 
-port_taken() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+port_taken() { (exec 3<>"/dev/tcp/$2/$1") 2>/dev/null; }
 
 launch() { # name, command...: foreground daemon in its own session (stop kills its group), log in the state folder
   local name=$1
@@ -164,15 +222,47 @@ wait_for() { # what, seconds, command...: poll until the command succeeds
   done
 }
 
+db_ok() { mariadb-admin --no-defaults --socket="$STATE/run/mariadb.sock" -u root ping; }
+dbd_ok() { timeout 10 sacctmgr -n -P list cluster format=cluster; }
+
+start_accounting() {
+  local db="$STATE/mysql"
+  if [[ ! -d $db/mysql ]]; then
+    rm -rf "$db"
+    mariadb-install-db --no-defaults --datadir="$db" --user="$(id -un)" --auth-root-authentication-method=socket \
+      --skip-test-db >"$STATE/log/mariadb-install.log" 2>&1 ||
+      { tail -n 20 "$STATE/log/mariadb-install.log" >&2; die "mariadb-install-db failed (log: $STATE/log/mariadb-install.log)"; }
+  fi
+  # The buffer, log and lock settings are the ones slurmdbd checks for.
+  launch mariadb mariadbd --no-defaults --datadir="$db" --socket="$STATE/run/mariadb.sock" \
+    --bind-address="$HOST" --port=$((PORT + 3)) --skip-name-resolve --user="$(id -un)" \
+    --pid-file="$STATE/run/mariadb.daemon.pid" --log-error="$STATE/log/mariadb.log" \
+    --innodb-buffer-pool-size=256M --innodb-log-file-size=64M --innodb-lock-wait-timeout=900
+  wait_for "MariaDB did not answer on $STATE/run/mariadb.sock" 60 db_ok
+  mariadb --no-defaults --socket="$STATE/run/mariadb.sock" -u root -e \
+    "CREATE USER IF NOT EXISTS 'slurm'@'$HOST' IDENTIFIED BY '$DB_PASS'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'$HOST';" ||
+    die "could not create the slurm database user (log: $STATE/log/mariadb.log)"
+  launch slurmdbd slurmdbd -D
+  wait_for "slurmdbd did not answer 'sacctmgr list cluster'" 60 dbd_ok
+  if ! sacctmgr -n -P list cluster format=cluster | grep -qx dag-test; then
+    sacctmgr -i add cluster dag-test >>"$STATE/log/sacctmgr.log" 2>&1 || die "sacctmgr add cluster failed (log: $STATE/log/sacctmgr.log)"
+  fi
+}
+
 munge_ok() { munge -n -S "$STATE/munge/munge.socket" | unmunge -S "$STATE/munge/munge.socket"; }
 node_idle() { [[ $(node_state) == idle ]]; }
 
 start_all() {
-  port_taken "$PORT" && die "port $HOST:$PORT is already in use by another program (set DAG_SLURM_PORT to move both ports)"
-  port_taken $((PORT + 1)) && die "port $HOST:$((PORT + 1)) is already in use by another program (set DAG_SLURM_PORT)"
+  local p
+  [[ $NODE_ADDR == 127.* ]] || die "hostname $NODE resolves to '${NODE_ADDR:-nothing}', not a loopback address; the Slurm daemons bind to it (add '127.0.0.1 $NODE' to /etc/hosts)"
+  for p in "$PORT $NODE_ADDR" "$((PORT + 1)) $NODE_ADDR" "$((PORT + 2)) $NODE_ADDR" "$((PORT + 3)) $HOST"; do
+    # shellcheck disable=SC2086
+    port_taken $p && die "port ${p#* }:${p% *} is already in use by another program (set DAG_SLURM_PORT to move all four ports)"
+  done
   launch munged munged -F --force --key-file="$STATE/munge/munge.key" --socket="$STATE/munge/munge.socket" \
     --pid-file="$STATE/run/munged.daemon.pid" --log-file="$STATE/log/munged.log" --seed-file="$STATE/munge/munged.seed"
   wait_for "munged did not answer" 20 munge_ok
+  if [[ $ACCOUNTING == slurmdbd ]]; then start_accounting; fi
   launch slurmctld slurmctld -D -f "$CONF"
   wait_for "slurmctld did not answer 'scontrol ping'" 30 bash -c 'scontrol ping | grep -q UP'
   launch slurmd slurmd -D -f "$CONF" -N "$NODE"
@@ -193,7 +283,7 @@ stop_all() {
       done
     fi
   fi
-  for d in slurmd slurmctld munged; do
+  for d in "${ALL_DAEMONS[@]}"; do
     pid=$(pid_of "$d") || { rm -f "$STATE/run/$d.pid"; continue; }
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
@@ -223,6 +313,7 @@ case ${1:-} in
       write_config
       munge_key
       start_all
+      echo "$ACCOUNTING" >"$STATE/run/accounting"
     fi
     echo "slurm: node $NODE idle in partition $PARTITION, SLURM_CONF=$CONF"
     ;;
