@@ -29,10 +29,18 @@ die() { echo "s3: $*" >&2; exit 1; }
 log_tails() {
   local f
   for f in "$STATE"/log/*.log; do
-    [[ -s $f ]] || continue
+    [[ -s $f && $f != */apt.log && $f != */rings.log ]] || continue
     echo "--- ${f} (last 15 lines)" >&2
     tail -n 15 "$f" >&2
   done
+}
+
+rotate_logs() { # each start begins fresh logs; the run before keeps its own as *.prev
+  local f
+  for f in "$STATE"/log/*.log ; do
+    [[ -e $f && $f != */apt.log ]] && mv -f "$f" "$f.prev"
+  done
+  return 0
 }
 
 install_packages() {
@@ -272,6 +280,7 @@ case ${1:-} in
     mkdir -p "$STATE/log" "$STATE/run"
     if ! healthy; then
       stop_servers # a half-started or crashed set from before
+      rotate_logs
       install_packages
       command -v curl >/dev/null || die "curl is needed to check the server (apt-get install curl)"
       write_config

@@ -43,13 +43,22 @@ ALL_DAEMONS=(slurmd slurmctld slurmdbd mariadb munged) # the order stop takes th
 
 die() { echo "slurm: $*" >&2; exit 1; }
 
-log_tails() {
+log_tails() { # the daemons' logs; a daemon's stdout (.out) only where it wrote no log file
   local f
-  for f in "$STATE"/log/*.log; do
-    [[ -s $f ]] || continue
+  for f in "$STATE"/log/*.log "$STATE"/log/*.out; do
+    [[ -s $f && $f != */apt.log && $f != */mariadb-install.log && $f != */sacctmgr.log ]] || continue
+    [[ $f == *.out && -s ${f%.out}.log ]] && continue
     echo "--- ${f} (last 15 lines)" >&2
     tail -n 15 "$f" >&2
   done
+}
+
+rotate_logs() { # each start begins fresh logs; the run before keeps its own as *.prev
+  local f
+  for f in "$STATE"/log/*.log "$STATE"/log/*.out; do
+    [[ -e $f && $f != */apt.log ]] && mv -f "$f" "$f.prev"
+  done
+  return 0
 }
 
 install_packages() {
@@ -301,6 +310,7 @@ export SLURM_CONF=$CONF
 export DAG_TEST_SLURM=1
 export DAG_TEST_SLURM_PARTITION=$PARTITION
 export DAG_TEST_SLURM_NODE=$NODE
+export DAG_TEST_SLURM_ACCOUNTING=$(cat "$STATE/run/accounting" 2>/dev/null || echo "$ACCOUNTING")
 EOF
 }
 
@@ -309,6 +319,7 @@ case ${1:-} in
     mkdir -p "$STATE/log" "$STATE/run"
     if ! healthy; then
       stop_all # a half-started or crashed set from before
+      rotate_logs
       install_packages
       write_config
       munge_key
