@@ -74,11 +74,18 @@ install_packages() {
     { tail -n 20 "$STATE/log/apt.log" >&2; die "apt-get install ${missing[*]} failed (log: $STATE/log/apt.log)"; }
 }
 
-pid_of() { # the recorded pid of daemon $1, if that process is still alive
-  local f="$STATE/run/$1.pid" pid
+started_at() { # a process's start time in clock ticks since boot: with the pid, names it uniquely
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the fields after the command name, which may hold spaces
+  awk '{ print $20 }' <<<"$stat"
+}
+
+pid_of() { # the recorded pid of daemon $1, if that very process (not a reused pid) is still alive
+  local f="$STATE/run/$1.pid" pid start
   [[ -f $f ]] || return 1
-  pid=$(<"$f")
-  kill -0 "$pid" 2>/dev/null || return 1
+  read -r pid start <"$f" || return 1
+  [[ -n $pid && -n $start && $(started_at "$pid") == "$start" ]] || return 1
   echo "$pid"
 }
 
@@ -214,7 +221,7 @@ launch() { # name, command...: foreground daemon in its own session (stop kills 
   local name=$1
   shift
   setsid "$@" </dev/null >>"$STATE/log/$name.out" 2>&1 &
-  echo $! >"$STATE/run/$name.pid"
+  echo "$! $(started_at $!)" >"$STATE/run/$name.pid"
 }
 
 wait_for() { # what, seconds, command...: poll until the command succeeds
