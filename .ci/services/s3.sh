@@ -14,6 +14,9 @@ set -euo pipefail
 STATE=${DAG_S3_STATE:-/tmp/dag-s3}
 PORT=${DAG_S3_PORT:-18080}
 BUCKET=${DAG_S3_BUCKET:-dag-test}
+# A second bucket that holds at most 1 MiB, for tests of a full remote.
+FULL_BUCKET=$BUCKET-full
+FULL_BYTES=1048576
 HOST=127.0.0.1
 OBJ_PORT=$((PORT + 1)) CONT_PORT=$((PORT + 2)) ACC_PORT=$((PORT + 3)) MEMC_PORT=$((PORT + 4))
 # tempauth user "tester" of account "dag": its S3 access key is "dag:tester", the secret is its key.
@@ -140,7 +143,7 @@ workers = 2
 log_name = proxy-server
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo proxy-logging proxy-server
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy container-quotas slo dlo proxy-logging proxy-server
 
 [app:proxy-server]
 use = egg:swift#proxy
@@ -177,6 +180,8 @@ use = egg:swift#listing_formats
 use = egg:swift#bulk
 [filter:copy]
 use = egg:swift#copy
+[filter:container-quotas]
+use = egg:swift#container_quotas
 [filter:slo]
 use = egg:swift#slo
 [filter:dlo]
@@ -238,7 +243,7 @@ wait_ready() {
   die "Swift did not answer on http://$HOST:$PORT within ${WAIT_SECONDS}s (logs above, folder $STATE/log)"
 }
 
-create_bucket() { # through Swift's own API: the bucket is a container of the dag account
+create_buckets() { # through Swift's own API: a bucket is a container of the dag account
   local headers token url code deadline=$((SECONDS + WAIT_SECONDS))
   while :; do
     headers=$(curl -s -D - -o /dev/null --max-time 10 -H "X-Auth-User: $ACCESS_KEY" -H "X-Auth-Key: $SECRET" \
@@ -247,9 +252,12 @@ create_bucket() { # through Swift's own API: the bucket is a container of the da
     url=$(sed -n 's/^[Xx]-[Ss]torage-[Uu]rl: //p' <<<"$headers")
     if [[ -n $token && -n $url ]]; then
       code=$(http_code -X PUT -H "X-Auth-Token: $token" "$url/$BUCKET")
-      [[ $code == 201 || $code == 202 ]] && return 0
+      if [[ $code == 201 || $code == 202 ]]; then
+        code=$(http_code -X PUT -H "X-Auth-Token: $token" -H "X-Container-Meta-Quota-Bytes: $FULL_BYTES" "$url/$FULL_BUCKET")
+        [[ $code == 201 || $code == 202 ]] && return 0
+      fi
     fi
-    ((SECONDS < deadline)) || { log_tails; die "could not create bucket $BUCKET (last HTTP status ${code:-none}; logs above)"; }
+    ((SECONDS < deadline)) || { log_tails; die "could not create buckets $BUCKET and $FULL_BUCKET (last HTTP status ${code:-none}; logs above)"; }
     sleep 1
   done
 }
@@ -272,6 +280,7 @@ print_env() {
   cat <<EOF
 export DAG_TEST_S3_ENDPOINT=http://$HOST:$PORT
 export DAG_TEST_S3_BUCKET=$BUCKET
+export DAG_TEST_S3_FULL_BUCKET=$FULL_BUCKET
 export DAG_TEST_S3_REGION=$REGION
 export AWS_ACCESS_KEY_ID=$ACCESS_KEY
 export AWS_SECRET_ACCESS_KEY=$SECRET
@@ -295,7 +304,7 @@ case ${1:-} in
       start_servers
       wait_ready
     fi
-    create_bucket
+    create_buckets
     echo "s3: Swift s3api on http://$HOST:$PORT, bucket $BUCKET, state $STATE"
     ;;
   stop)
