@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readTrainNpz } from "../stages/lib/challenge-data.js";
-import { generateSynthetic } from "../stages/lib/synthetic.js";
-import { writeSyntheticFiles } from "../stages/lib/synthetic-files.js";
+import { readTrainNpz } from "../stages/lib/data/challenge-data.js";
+import { generateSynthetic } from "../stages/lib/data/synthetic.js";
+import { writeSyntheticFiles } from "../stages/lib/data/synthetic-files.js";
 import { fmt, median, table } from "./stats.js";
 
 const PYTHON = "/usr/bin/python3";

@@ -43,7 +43,7 @@ export interface StagesBench {
   readonly backend: string | null;
   /** What finetune's training ran on (meta kernels, e.g. "native avx512"), null if not reported. */
   readonly kernels: string | null;
-  /** Threads finetune's SIMD products ran on (meta product_threads; 0 = tfjs's matMul), null if not reported. */
+  /** Threads finetune's native kernels ran on (meta product_threads; 0 = tfjs), null if not reported. */
   readonly productThreads: number | null;
   /** Metrics of the last run, per stage. */
   readonly metrics: Record<string, Record<string, number>>;
@@ -68,10 +68,12 @@ function place(from: string, to: string): void {
 /** The parity pipeline reading `data/` files, with `epochs` epochs and no early stop (the reference runs every epoch). */
 function benchPipeline(epochs: number): string {
   const doc = parse(readFileSync(PARITY_PIPELINE, "utf8")) as { stages: Record<string, { params?: Record<string, unknown> }> };
-  const load = doc.stages["load"]?.params;
+  const loadStage = doc.stages["load"] as { params?: Record<string, unknown>; deps?: Record<string, string> } | undefined;
+  const load = loadStage?.params;
   const finetune = doc.stages["finetune"]?.params;
-  if (load === undefined || finetune === undefined) throw new Error(`${PARITY_PIPELINE} has no load or finetune params`);
-  Object.assign(load, { source: "files", train: "data/train.npz", test: "data/test.clean.npz", test_captions: "data/captions.txt" });
+  if (loadStage === undefined || load === undefined || finetune === undefined) throw new Error(`${PARITY_PIPELINE} has no load or finetune params`);
+  Object.assign(load, { source: "files" });
+  loadStage.deps = { train: "data/train.npz", test: "data/test.clean.npz", test_captions: "data/captions.txt" };
   Object.assign(finetune, { epochs, patience: 0 });
   return "# Written by bench/pipeline-stages.ts from experiments/reference-parity.yaml.\n" + stringify(doc);
 }
@@ -80,6 +82,7 @@ function benchPipeline(epochs: number): string {
 function makeProject(data: BenchData, epochs: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dag-bench-stages-"));
   symlinkSync(path.join(REPO, "stages"), path.join(dir, "stages"));
+  symlinkSync(path.join(REPO, "schemas"), path.join(dir, "schemas"));
   symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }) + "\n");
   mkdirSync(path.join(dir, "data"));

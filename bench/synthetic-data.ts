@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { generateSynthetic } from "../stages/lib/synthetic.js";
-import { writeSyntheticFiles, type SyntheticFiles } from "../stages/lib/synthetic-files.js";
+import { generateSynthetic } from "../stages/lib/data/synthetic.js";
+import { writeSyntheticFiles, type SyntheticFiles } from "../stages/lib/data/synthetic-files.js";
 
 /** Captions per image, test captions and seed of every benchmark dataset (the challenge's shape). */
 export const BENCH_SPEC = { captionsPerImage: 5, testCaptions: 1500, seed: 42 } as const;

@@ -2,8 +2,8 @@
 // test.clean.npz, captions.txt), to try `source: files` or another tool on the same data.
 //   node --import tsx data/make-synthetic.ts [--images 2000] [--seed 42] [--test-captions 1500] [--out data]
 import { parseArgs } from "node:util";
-import { generateSynthetic } from "../stages/lib/synthetic.js";
-import { writeSyntheticFiles } from "../stages/lib/synthetic-files.js";
+import { generateSynthetic } from "../stages/lib/data/synthetic.js";
+import { writeSyntheticFiles } from "../stages/lib/data/synthetic-files.js";
 
 const { values } = parseArgs({
   options: {

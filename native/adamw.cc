@@ -1,5 +1,10 @@
 // torch.optim.AdamW's element-wise update and the gradient norm of clip_grad_norm_, in float32
 // like the tfjs path (stages/lib/adamw.ts), spread over threads.
+// No fused multiply-adds in the element-wise loops: every element takes the same sequence of
+// IEEE operations in the AVX-512, AVX2 and baseline clones (reductions are scalar and in order),
+// so the ISA a CPU picks never changes a bit (test/stages/kernels/native-elementwise.test.ts).
+#pragma GCC optimize("fp-contract=off")
+
 #include "adamw.h"
 
 #include <cmath>

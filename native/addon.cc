@@ -1,5 +1,6 @@
 // dag's native kernels as a Node-API addon: GEMM (gemm.cc), the training loss (loss.cc), AdamW
-// (adamw.cc), LayerNorm, GELU, dropout masks and element-wise sums (layers.cc) on typed arrays the caller owns (views are fine). stages/lib/native-kernels.ts has the
+// (adamw.cc), LayerNorm, GELU, dropout masks and element-wise sums (layers.cc), the system LAPACK's
+// eigensolver where the build found one (eigen.cc), on typed arrays the caller owns (views are fine). stages/lib/kernels/native-addon.ts has the
 // JS signatures. Misuse (wrong types, arrays too short) throws a TypeError naming the function.
 #include <node_api.h>
 
@@ -7,105 +8,14 @@
 #include <string>
 
 #include "adamw.h"
+#include "eigen.h"
 #include "gemm.h"
 #include "layers.h"
 #include "loss.h"
+#include "napi-args.h"
+#include "solve.h"
 
 namespace {
-
-/** Reads a call's arguments by position; the first problem is kept and thrown by `done`. */
-class Args {
- public:
-  Args(napi_env env, napi_callback_info info, const char* name, size_t count) : env_(env), name_(name) {
-    argc_ = MAX;
-    napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr);
-    if (argc_ != count) problem_ = std::to_string(count) + " arguments expected, got " + std::to_string(argc_);
-  }
-
-  bool flag(size_t i) {
-    bool v = false;
-    if (ok() && napi_get_value_bool(env_, argv_[i], &v) != napi_ok) problem_ = "argument " + std::to_string(i) + " must be a boolean";
-    return v;
-  }
-
-  double number(size_t i) {
-    double v = 0;
-    if (ok() && napi_get_value_double(env_, argv_[i], &v) != napi_ok) problem_ = "argument " + std::to_string(i) + " must be a number";
-    return v;
-  }
-
-  long count(size_t i) {
-    const double v = number(i);
-    if (ok() && (v < 0 || v != static_cast<double>(static_cast<long>(v)))) problem_ = "argument " + std::to_string(i) + " must be a non-negative integer";
-    return static_cast<long>(v);
-  }
-
-  int threads(size_t i) {
-    const long t = count(i);
-    return static_cast<int>(t < 1 ? 1 : t > 64 ? 64 : t);
-  }
-
-  /** A typed array of the given type, with at least `need` elements. */
-  template <typename T>
-  T* array(size_t i, napi_typedarray_type type, double need, size_t* length = nullptr) {
-    if (!ok()) return nullptr;
-    bool is = false;
-    napi_typedarray_type actual;
-    size_t len = 0, offset = 0;
-    void* data = nullptr;
-    napi_value buffer;
-    if (napi_is_typedarray(env_, argv_[i], &is) != napi_ok || !is ||
-        napi_get_typedarray_info(env_, argv_[i], &actual, &len, &data, &buffer, &offset) != napi_ok || actual != type) {
-      problem_ = "argument " + std::to_string(i) + " must be a " + typeName(type);
-      return nullptr;
-    }
-    if (static_cast<double>(len) < need) problem_ = "argument " + std::to_string(i) + " holds " + std::to_string(len) + " values, fewer than the sizes need";
-    if (length != nullptr) *length = len;
-    return static_cast<T*>(data);
-  }
-
-  napi_typedarray_type typeOf(size_t i) {
-    bool is = false;
-    napi_typedarray_type type = napi_int8_array;
-    size_t len, offset;
-    void* data;
-    napi_value buffer;
-    if (ok() && (napi_is_typedarray(env_, argv_[i], &is) != napi_ok || !is || napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, &buffer, &offset) != napi_ok)) {
-      problem_ = "argument " + std::to_string(i) + " must be a typed array";
-    }
-    return type;
-  }
-
-  bool ok() const { return problem_.empty(); }
-
-  /** Records a problem (the first one is kept). */
-  void fail(const std::string& problem) {
-    if (ok()) problem_ = problem;
-  }
-
-  /** Throws the problem, if any; true when the call may go on. */
-  bool done() {
-    if (ok()) return true;
-    napi_throw_type_error(env_, "ERR_DAG_NATIVE", (std::string(name_) + ": " + problem_).c_str());
-    return false;
-  }
-
- private:
-  static constexpr size_t MAX = 16;
-  static const char* typeName(napi_typedarray_type t) {
-    switch (t) {
-      case napi_float32_array: return "Float32Array";
-      case napi_float64_array: return "Float64Array";
-      case napi_int32_array: return "Int32Array";
-      default: return "typed array";
-    }
-  }
-  napi_env env_;
-  const char* name_;
-  size_t argc_;
-  napi_value argv_[MAX];
-  std::string problem_;
-};
 
 /** The element count a rows×cols matrix with row stride ld needs (0 when empty). */
 double extent(long rows, long cols, long ld) {
@@ -301,6 +211,32 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** eigenSymmetric(a, n, values) → LAPACK info; a (n×n, row-major) is overwritten by the eigenvectors as rows. */
+napi_value EigenSymmetric(napi_env env, napi_callback_info info) {
+  Args args(env, info, "eigenSymmetric", 3);
+  const long n = args.count(1);
+  double* a = args.array<double>(0, napi_float64_array, static_cast<double>(n) * n);
+  double* w = args.array<double>(2, napi_float64_array, static_cast<double>(n));
+  if (!args.done()) return nullptr;
+  return number(env, eigenSymmetric(a, n, w));
+}
+
+/** rowUpdates(x, q, i, rows, factors, count): x[i,:] += factors[t]·x[rows[t],:] in order. */
+napi_value RowUpdates(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rowUpdates", 6);
+  size_t length = 0;
+  double* x = args.array<double>(0, napi_float64_array, 0, &length);
+  const long q = args.count(1), i = args.count(2), count = args.count(5);
+  const int32_t* rows = args.array<int32_t>(3, napi_int32_array, static_cast<double>(count));
+  const double* factors = args.array<double>(4, napi_float64_array, static_cast<double>(count));
+  if (args.ok() && static_cast<double>(i + 1) * q > static_cast<double>(length)) args.fail("row i lies outside x");
+  for (long t = 0; args.ok() && t < count; t++) {
+    if (rows[t] < 0 || static_cast<double>(rows[t] + 1) * q > static_cast<double>(length)) args.fail("a row index lies outside x");
+  }
+  if (args.done()) rowUpdates(x, q, i, rows, factors, count);
+  return nullptr;
+}
+
 void define(napi_env env, napi_value exports, const char* name, napi_callback f) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, f, nullptr, &fn);
@@ -322,6 +258,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   define(env, exports, "dropoutMask", DropoutMask);
   define(env, exports, "addArrays", AddArrays);
   define(env, exports, "broadcastRows", BroadcastRows);
+  define(env, exports, "eigenSymmetric", EigenSymmetric);
+  define(env, exports, "rowUpdates", RowUpdates);
+  napi_value lapack;
+  napi_get_boolean(env, hasLapack(), &lapack);
+  napi_set_named_property(env, exports, "lapack", lapack);
   napi_value isa;
   napi_create_string_utf8(env, gemmIsa(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);

@@ -1,6 +1,11 @@
 // LayerNorm and GELU (erf form, with the dropout mask folded in) forward and backward in float32
 // with float64 row statistics, the formulas of stages/lib/projector.ts, one pass over memory each,
 // spread over rows on threads; and dropout masks from a keyed counter hash (projector.ts dropoutMask).
+// No fused multiply-adds in the element-wise loops: every element takes the same sequence of
+// IEEE operations in the AVX-512, AVX2 and baseline clones (reductions are scalar and in order),
+// so the ISA a CPU picks never changes a bit (test/stages/kernels/native-elementwise.test.ts).
+#pragma GCC optimize("fp-contract=off")
+
 #include "layers.h"
 
 #include <cmath>

@@ -2,6 +2,11 @@
 // their gradient with respect to the predictions, the formulas of stages/lib/losses.ts. Row
 // reductions are float64; every per-row value is written first and summed in row order after,
 // so the result does not depend on the thread count.
+// No fused multiply-adds in the element-wise loops: every element takes the same sequence of
+// IEEE operations in the AVX-512, AVX2 and baseline clones (reductions are scalar and in order),
+// so the ISA a CPU picks never changes a bit (test/stages/kernels/native-elementwise.test.ts).
+#pragma GCC optimize("fp-contract=off")
+
 #include "loss.h"
 
 #include <cmath>

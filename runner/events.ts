@@ -1,15 +1,9 @@
 // What a run reports as it goes: the executor emits RunEvents, reporters alone turn them into output.
 import type { StageKey } from "../cache/digest.js";
 
-/** Why a stage that ran did not produce an entry. */
-export type StageFailure =
-  | { readonly reason: "exit"; readonly exitCode: number; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "signal"; readonly signal: string; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "missing-outputs"; readonly missing: readonly string[]; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "spawn"; readonly message: string }
-  | { readonly reason: "unreadable-input"; readonly path: string; readonly detail: string }
-  | { readonly reason: "artifacts"; readonly path: string; readonly detail: string }
-  | { readonly reason: "interrupted"; readonly logFile: string };
+/** Why a stage that ran did not produce an entry: part of the stage contract. */
+export type { StageFailure } from "../schemas/stage-contract.js";
+import type { StageFailure } from "../schemas/stage-contract.js";
 
 export type RunEvent =
   /** The stages this run considers, in order; reporters draw one row each. */

@@ -8,7 +8,8 @@ import { previousInputs } from "./previous-inputs.js";
 import type { EmitEvent, StageFailure } from "./events.js";
 import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
-import { outputPaths, runStageProcess, type StageJob } from "./stage-process.js";
+import type { Job } from "../schemas/stage-contract.js";
+import { outputPaths, runStageProcess } from "./stage-process.js";
 import { staleReasons } from "./stale-reasons.js";
 import type { KeyInputs } from "./stage-key.js";
 
@@ -176,19 +177,19 @@ async function runOne(
       deps[dep.name] = path.join(project.root, ...dep.path.split("/"));
     }
   }
-  const job: StageJob = {
+  const job: Job = {
     stage: spec.base,
     params: spec.params,
     deps,
     outDir: pending.outDir,
     outs: outputPaths(pending.outDir, spec.outs),
     seed: spec.seed,
-    projectRoot: project.root,
   };
   const startedAt = new Date().toISOString();
   const result = await runStageProcess({
     moduleAbs: path.join(project.root, spec.module),
     job,
+    cwd: project.root,
     jobFile: path.join(pending.dir, "job.json"),
     logFile: pending.logFile,
     signal,

@@ -2,24 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import type { StageFailure } from "./events.js";
-
-/** The job file a stage reads (its schema is stages/lib/job.ts `Job` and schemas/job.schema.json). */
-export interface StageJob {
-  readonly stage: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly deps: Readonly<Record<string, string>>;
-  readonly outDir: string;
-  readonly outs: Readonly<Record<string, string>>;
-  readonly seed: number;
-  readonly projectRoot: string;
-}
-
-/** A message a stage sends over IPC; anything else is ignored (see schemas/stage-message.schema.json). */
-export type StageMessage =
-  | { readonly type: "progress"; readonly done: number; readonly total: number; readonly phase?: string; readonly values?: Record<string, number> }
-  | { readonly type: "metrics"; readonly values: Record<string, number> }
-  | { readonly type: "meta"; readonly values: Record<string, string | number | boolean> };
+import { parseStageMessage, type Job, type StageFailure, type StageMessage } from "../schemas/stage-contract.js";
 
 export interface StageProcessResult {
   readonly failure: StageFailure | undefined;
@@ -43,37 +26,15 @@ export function logTail(file: string, lines = LOG_TAIL_LINES): string[] {
   }
 }
 
-function isNumberRecord(value: unknown): value is Record<string, number> {
-  return value !== null && typeof value === "object" && Object.values(value).every((v) => typeof v === "number");
-}
-
-/** Checks a message's shape; a stage that sends garbage cannot crash the runner. */
-export function parseStageMessage(message: unknown): StageMessage | undefined {
-  if (message === null || typeof message !== "object") return undefined;
-  const m = message as Record<string, unknown>;
-  if (m["type"] === "progress" && typeof m["done"] === "number" && typeof m["total"] === "number") {
-    return {
-      type: "progress",
-      done: m["done"],
-      total: m["total"],
-      ...(typeof m["phase"] === "string" ? { phase: m["phase"] } : {}),
-      ...(isNumberRecord(m["values"]) ? { values: m["values"] } : {}),
-    };
-  }
-  if (m["type"] === "metrics" && isNumberRecord(m["values"])) return { type: "metrics", values: m["values"] };
-  if (m["type"] === "meta" && m["values"] !== null && typeof m["values"] === "object") {
-    return { type: "meta", values: m["values"] as Record<string, string | number | boolean> };
-  }
-  return undefined;
-}
-
 /**
  * Starts `node --import tsx <module>` in the project root with DAG_JOB pointing at the job file,
  * stdout and stderr appended to the log, and resolves when it exits (never rejects).
  */
 export async function runStageProcess(options: {
   readonly moduleAbs: string;
-  readonly job: StageJob;
+  readonly job: Job;
+  /** The project root: the stage's working directory. */
+  readonly cwd: string;
   readonly jobFile: string;
   readonly logFile: string;
   readonly signal: AbortSignal;
@@ -84,7 +45,7 @@ export async function runStageProcess(options: {
   const metrics: Record<string, number> = {};
   const meta: Record<string, string | number | boolean> = {};
   const child = execa(process.execPath, ["--import", TSX_LOADER, options.moduleAbs], {
-      cwd: options.job.projectRoot,
+      cwd: options.cwd,
       env: { DAG_JOB: options.jobFile },
       stdin: "ignore",
       stdout: { file: options.logFile, append: true },

@@ -4,35 +4,36 @@
 // coordinates, (images − mean)·componentsᵀ; the truth is labels[val_idx]. Reports the eight
 // retrieval metrics (full: cosine against the whole gallery; batch100: dot products within
 // consecutive batches of 100 queries and their ground-truth images).
-import { StageFailure, depPath, reportProgress, runStage, writeMetrics } from "./lib/job.js";
-import type { Matrix } from "./lib/matrix.js";
-import { takeRows } from "./lib/matrix.js";
-import { allMetrics } from "./lib/metrics.js";
-import { readVector } from "./lib/npy.js";
-import { transformPca } from "./lib/pca.js";
-import { compose, readDepIndex, readDepMatrix, requireFinite } from "./lib/stage-data.js";
+import { StageError, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+import type { Matrix } from "./lib/core/matrix.js";
+import { takeRows } from "./lib/core/matrix.js";
+import { allMetrics } from "./lib/eval/metrics.js";
+import { transformPca } from "./lib/linalg/pca.js";
+import { stageCompute } from "./lib/protocol/stage-compute.js";
+import { compose, readDepIndex, readDepMatrix, readDepVector, requireFinite } from "./lib/protocol/stage-data.js";
 
-runStage((job) => {
+runStage(async (job) => {
+  const compute = await stageCompute(job);
   reportProgress(0, 3, "read");
   const captions = readDepMatrix(job, "captions");
   const images = readDepMatrix(job, "images");
   const labels = readDepIndex(job, "labels", images.rows, "images");
-  if (labels.length !== captions.rows) throw new StageFailure(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
+  if (labels.length !== captions.rows) throw new StageError(`stage ${job.stage}: ${labels.length} labels for ${captions.rows} captions`);
   const valIdx = readDepIndex(job, "val_idx", captions.rows, "captions");
-  const mean = readVector(depPath(job, "pca_mean"));
+  const mean = readDepVector(job, "pca_mean");
   const components = readDepMatrix(job, "pca_components");
   if (components.cols !== images.cols || mean.length !== images.cols) {
-    throw new StageFailure(`stage ${job.stage}: the PCA is for ${components.cols}-d data (mean ${mean.length}-d) but images are ${images.cols}-d`);
+    throw new StageError(`stage ${job.stage}: the PCA is for ${components.cols}-d data (mean ${mean.length}-d) but images are ${images.cols}-d`);
   }
   if (components.rows !== captions.cols) {
-    throw new StageFailure(`stage ${job.stage}: captions are ${captions.cols}-d but the PCA keeps ${components.rows} components; set pca.params.components to ${captions.cols} (or auto)`);
+    throw new StageError(`stage ${job.stage}: captions are ${captions.cols}-d but the PCA keeps ${components.rows} components; set pca.params.components to ${captions.cols} (or auto)`);
   }
   reportProgress(1, 3, "project gallery");
-  const gallery = transformPca(images, { mean, components });
+  const gallery = transformPca(compute.gemm, images, { mean, components });
   const queries: Matrix = takeRows(captions, valIdx);
   requireFinite(job, "validation captions", queries);
   reportProgress(2, 3, "retrieve");
-  const metrics = allMetrics(queries, gallery, compose(labels, valIdx));
+  const metrics = allMetrics(compute.gemm, queries, gallery, compose(labels, valIdx));
   reportProgress(3, 3, "retrieve");
   writeMetrics(job, { ...metrics });
 });

@@ -12,18 +12,18 @@
 // keeps the hidden gallery: row i is test caption i's image; otherwise the file is empty) the
 // submission is scored against it exactly as submitted, and metrics.json holds the eight metrics
 // prefixed `test_`; it always holds `rows`.
-import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
-import type { Matrix } from "./lib/matrix.js";
-import { allMetrics } from "./lib/metrics.js";
-import { l2NormalizeRows } from "./lib/normalize.js";
-import { readIndex, readVector } from "./lib/npy.js";
-import { readArray, withNpz } from "./lib/npz-archive.js";
-import { createProjector, disposeProjector, predict, projectorFromTensors, type NamedTensor, type Projector } from "./lib/projector.js";
-import { ok } from "./lib/result.js";
-import { npyShape, readDepMatrix, readScaler, requireFinite } from "./lib/stage-data.js";
-import { standardize, unstandardize } from "./lib/standardize.js";
-import { writeSubmissionCsv } from "./lib/submission-csv.js";
-import { initBackend } from "./lib/tf-backend.js";
+import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { stageCompute } from "./lib/protocol/stage-compute.js";
+import type { Matrix } from "./lib/core/matrix.js";
+import { allMetrics } from "./lib/eval/metrics.js";
+import { l2NormalizeRows } from "./lib/linalg/normalize.js";
+import { readArray, withNpz } from "./lib/io/npz-archive.js";
+import { predictProjector } from "./lib/model/predictor.js";
+import { createProjector, projectorFromTensors, type NamedTensor, type ProjectorParams } from "./lib/model/projector.js";
+import { ok } from "./lib/core/result.js";
+import { npyShape, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
+import { standardize, unstandardize } from "./lib/linalg/standardize.js";
+import { writeSubmissionCsv } from "./lib/io/submission-csv.js";
 
 /** Each column j of m divided by d[j], as a new matrix. */
 function divideColumns(m: Matrix, d: Float64Array): Matrix {
@@ -43,24 +43,24 @@ async function readWeights(job: Job): Promise<NamedTensor[]> {
       const array = await readArray(archive, key);
       if (!array.ok) return array;
       const a = array.value;
-      if (a.dtype !== "float32" && a.dtype !== "float64") throw new StageFailure(`${file} [${key}]: expected float32 weights, got ${a.dtype}`);
+      if (a.dtype !== "float32" && a.dtype !== "float64") throw new StageError(`${file} [${key}]: expected float32 weights, got ${a.dtype}`);
       tensors.push({ name: key, shape: a.shape, data: a.dtype === "float32" ? a.data : Float32Array.from(a.data) });
     }
     return ok(tensors);
   });
-  if (!read.ok) throw new StageFailure(read.error.message);
+  if (!read.ok) throw new StageError(read.error.message);
   return read.value;
 }
 
-async function loadModel(job: Job, model: "finetune" | "ridge"): Promise<Projector> {
+async function loadModel(job: Job, model: "finetune" | "ridge"): Promise<ProjectorParams> {
   if (model === "ridge") {
     const W = readDepMatrix(job, "W");
-    const bias = readVector(depPath(job, "bias"));
-    if (bias.length !== W.cols) throw new StageFailure(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
+    const bias = readDepVector(job, "bias");
+    if (bias.length !== W.cols) throw new StageError(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
     return createProjector({ head: "affine", hidden: 0, depth: 0, W, bias, seed: job.seed });
   }
   const made = projectorFromTensors(await readWeights(job));
-  if (!made.ok) throw new StageFailure(`${depPath(job, "weights")}: ${made.error.message}`);
+  if (!made.ok) throw new StageError(`${depPath(job, "weights")}: ${made.error.message}`);
   return made.value;
 }
 
@@ -69,45 +69,41 @@ runStage(async (job) => {
   const space = choiceParam(job, "space", ["raw", "standardized", "dual"] as const, "raw");
   const normalize = param(job, "normalize", true);
   const clip = param(job, "clip", 8);
-  if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
-  const backendName = choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto");
+  if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
 
   reportProgress(0, 3, "read");
   const captions = readDepMatrix(job, "test_captions");
   const ids = readIndex(depPath(job, "test_ids"));
   if (ids.length !== captions.rows) {
-    throw new StageFailure(`stage ${job.stage}: test_ids has ${ids.length} ids but test_captions has ${captions.rows} rows`);
+    throw new StageError(`stage ${job.stage}: test_ids has ${ids.length} ids but test_captions has ${captions.rows} rows`);
   }
   requireFinite(job, "test_captions", captions);
-  const backend = await initBackend(backendName);
-  if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
-  reportMeta({ backend: backend.value });
+  const compute = await stageCompute(job);
   const projector = await loadModel(job, model);
   if (projector.shape.dIn !== captions.cols) {
-    throw new StageFailure(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
+    throw new StageError(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
   }
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
   const sy = readScaler(job, "y_mean", "y_std", projector.shape.dOut);
 
   reportProgress(1, 3, "predict");
-  const predicted = predict(projector, standardize(captions, sx, clip));
-  disposeProjector(projector);
+  const predicted = predictProjector(compute, projector, standardize(captions, sx, clip));
   const mapped: Matrix = space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
   const submission = normalize ? l2NormalizeRows(mapped) : mapped;
 
   reportProgress(2, 3, "write");
   const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
-  if (!written.ok) throw new StageFailure(`stage ${job.stage}: ${written.error.message}`);
+  if (!written.ok) throw new StageError(`stage ${job.stage}: ${written.error.message}`);
 
   const metrics: Record<string, number> = { rows: written.value.rows };
   // An empty test_images (any shape with no elements) means the gallery is hidden: nothing to score.
   if (npyShape(depPath(job, "test_images")).reduce((a, b) => a * b, 1) > 0) {
     const gallery = readDepMatrix(job, "test_images");
     if (gallery.rows !== captions.rows || gallery.cols !== submission.cols) {
-      throw new StageFailure(`stage ${job.stage}: test_images is ${gallery.rows}×${gallery.cols}, expected one ${submission.cols}-d image per test caption (${captions.rows})`);
+      throw new StageError(`stage ${job.stage}: test_images is ${gallery.rows}×${gallery.cols}, expected one ${submission.cols}-d image per test caption (${captions.rows})`);
     }
     const truth = Int32Array.from({ length: captions.rows }, (_, i) => i);
-    for (const [key, value] of Object.entries(allMetrics(submission, gallery, truth))) metrics[`test_${key}`] = value;
+    for (const [key, value] of Object.entries(allMetrics(compute.gemm, submission, gallery, truth))) metrics[`test_${key}`] = value;
   }
   reportProgress(3, 3, "write");
   writeMetrics(job, metrics);

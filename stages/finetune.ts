@@ -7,36 +7,34 @@
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
 // metrics.json (the best epoch's eight metrics, best_epoch, epochs_run).
-// On the wasm and cpu backends training runs on params.threads threads (default every core,
-// DAG_THREADS caps it) with the same result for any count: whole steps on the native kernels where
-// npm install built them (meta kernels says which), else tfjs with the WebAssembly SIMD products;
-// meta product_threads says how many threads.
+// Training runs on the native kernels where npm install built them, on params.threads threads
+// (default every core, DAG_THREADS caps it) with the same result for any count; else on tfjs
+// (params.backend) with tfjs's gradients. Meta backend and kernels say which; product_threads how many.
 import { writeFileSync } from "node:fs";
-import { threadCount } from "./lib/kernel-pool.js";
-import { kernelsInUse } from "./lib/native-kernels.js";
-import { StageFailure, choiceParam, depPath, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
-import type { InfoNceDirection, LossWeights } from "./lib/losses.js";
-import type { Schedule } from "./lib/lr-schedule.js";
-import type { NdArray } from "./lib/npy.js";
-import { readVector, writeMatrix } from "./lib/npy.js";
-import { writeNpz } from "./lib/npz-write.js";
-import { createProjector, type Head } from "./lib/projector.js";
-import { compose, readDepMatrix, readScaler, readTrainingData } from "./lib/stage-data.js";
-import { standardize } from "./lib/standardize.js";
-import { initBackend } from "./lib/tf-backend.js";
-import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train-projector.js";
+import { threadCount } from "./lib/kernels/compute.js";
+import { StageError, choiceParam, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { stageCompute } from "./lib/protocol/stage-compute.js";
+import type { InfoNceDirection, LossWeights } from "./lib/train/losses.js";
+import type { Schedule } from "./lib/train/lr-schedule.js";
+import type { NdArray } from "./lib/io/npy.js";
+import { writeMatrix } from "./lib/io/npy-write.js";
+import { writeNpz } from "./lib/io/npz-write.js";
+import { createProjector, type Head } from "./lib/model/projector.js";
+import { compose, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
+import { standardize } from "./lib/linalg/standardize.js";
+import { METRIC_NAMES, trainProjector, type MetricName, type TrainOptions } from "./lib/train/train-loop.js";
 
 /** A whole-number param of at least `min`. */
 function intParam(job: Job, name: string, fallback: number, min: number): number {
   const v = param(job, name, fallback);
-  if (!Number.isInteger(v) || v < min) throw new StageFailure(`stage ${job.stage}: params.${name} must be a whole number ≥ ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min) throw new StageError(`stage ${job.stage}: params.${name} must be a whole number ≥ ${min}, got ${v}`);
   return v;
 }
 
 /** A number param that must satisfy `ok`, described by `want` in the error. */
 function numParam(job: Job, name: string, fallback: number, ok: (v: number) => boolean, want: string): number {
   const v = param(job, name, fallback);
-  if (!ok(v)) throw new StageFailure(`stage ${job.stage}: params.${name} must be ${want}, got ${v}`);
+  if (!ok(v)) throw new StageError(`stage ${job.stage}: params.${name} must be ${want}, got ${v}`);
   return v;
 }
 
@@ -45,15 +43,15 @@ function lossParam(job: Job): LossWeights {
   const raw = param<Record<string, unknown>>(job, "loss", { mse: 0.5, cosine: 0.5, infonce: 0 });
   const known = ["mse", "cosine", "infonce"];
   for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) throw new StageFailure(`stage ${job.stage}: params.loss.${key} is not a loss term (use ${known.join(", ")})`);
+    if (!known.includes(key)) throw new StageError(`stage ${job.stage}: params.loss.${key} is not a loss term (use ${known.join(", ")})`);
   }
   const weight = (key: string): number => {
     const v = raw[key] ?? 0;
-    if (typeof v !== "number" || !(v >= 0)) throw new StageFailure(`stage ${job.stage}: params.loss.${key} must be a number ≥ 0, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !(v >= 0)) throw new StageError(`stage ${job.stage}: params.loss.${key} must be a number ≥ 0, got ${JSON.stringify(v)}`);
     return v;
   };
   const weights = { mse: weight("mse"), cosine: weight("cosine"), infonce: weight("infonce") };
-  if (weights.mse + weights.cosine + weights.infonce === 0) throw new StageFailure(`stage ${job.stage}: params.loss gives every term weight 0`);
+  if (weights.mse + weights.cosine + weights.infonce === 0) throw new StageError(`stage ${job.stage}: params.loss gives every term weight 0`);
   return weights;
 }
 
@@ -88,22 +86,17 @@ runStage(async (job) => {
   const hidden = intParam(job, "hidden", 1024, 1);
   const depth = intParam(job, "depth", 2, head === "resmlp" ? 1 : 0);
 
-  const threads = threadsParam(job);
-  const backend = await initBackend(choiceParam(job, "backend", ["auto", "tensorflow", "wasm", "cpu"], "auto"));
-  if (!backend.ok) throw new StageFailure(`stage ${job.stage}: ${backend.error.message}`);
-  // On wasm and cpu the native kernels (else the WebAssembly SIMD GEMM) take the training steps' work.
-  reportMeta(backend.value === "tensorflow" ? { backend: backend.value } : { backend: backend.value, kernels: kernelsInUse() });
-  const trainOptions: TrainOptions = backend.value === "tensorflow" ? options : { ...options, threads };
+  const compute = await stageCompute(job, threadsParam(job));
 
   reportProgress(0, 2, "read");
   const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
-  if (valIdx.length === 0) throw new StageFailure(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
+  if (valIdx.length === 0) throw new StageError(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
   const W = readDepMatrix(job, "W");
-  const bias = readVector(depPath(job, "bias"));
+  const bias = readDepVector(job, "bias");
   if (W.rows !== captions.cols || W.cols !== images.cols) {
-    throw new StageFailure(`stage ${job.stage}: W is ${W.rows}×${W.cols} but captions are ${captions.cols}-d and images ${images.cols}-d`);
+    throw new StageError(`stage ${job.stage}: W is ${W.rows}×${W.cols} but captions are ${captions.cols}-d and images ${images.cols}-d`);
   }
-  if (bias.length !== W.cols) throw new StageFailure(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
+  if (bias.length !== W.cols) throw new StageError(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
   const sy = readScaler(job, "y_mean", "y_std", images.cols);
 
@@ -114,10 +107,10 @@ runStage(async (job) => {
 
   const projector = createProjector({ head, hidden, depth, W, bias, seed: options.seed });
   const label = options.select.startsWith("mrr") ? "val MRR" : `val ${options.select}`;
-  const trained = trainProjector(projector, train, val, trainOptions, (p) => {
+  const trained = await trainProjector(compute, projector, train, val, options, (p) => {
     reportProgress(p.done, p.total, `epoch ${p.epoch}/${p.epochs}`, { loss: p.loss, [label]: p.best });
   });
-  if (!trained.ok) throw new StageFailure(`stage ${job.stage}: ${trained.error.message}`);
+  if (!trained.ok) throw new StageError(`stage ${job.stage}: ${trained.error.message}`);
   const outcome = trained.value;
 
   const arrays: Record<string, NdArray> = {};

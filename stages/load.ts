@@ -1,16 +1,20 @@
 // The load stage: the challenge data (the organisers' files or the built-in synthetic set) as raw
 // .npy matrices, a label vector and a train/validation split, plus the test captions and ids.
+//
+// source: files reads its inputs `train` (train.npz), `test` (test.clean.npz) and, when declared,
+// `test_captions` (captions.txt): deps in pipeline.yaml, so their content is in the stage's key.
+// source: synthetic generates the data from params.synthetic and declares no data inputs, so
+// files dropped into data/ leave it cached.
 import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { readTestFiles, readTrainNpz, type TestIdsSource } from "./lib/challenge-data.js";
-import { choiceParam, outPath, param, reportMeta, reportMetrics, reportProgress, runStage, StageFailure, type Job } from "./lib/job.js";
-import { type Matrix } from "./lib/matrix.js";
-import { zeroRows } from "./lib/non-finite.js";
-import { writeIndex, writeMatrix } from "./lib/npy.js";
-import { type DataError } from "./lib/data-error.js";
-import { type Result } from "./lib/result.js";
-import { splitCaptions, type SplitMode } from "./lib/split.js";
-import { generateSynthetic } from "./lib/synthetic.js";
+import { readTestFiles, readTrainNpz, type TestIdsSource } from "./lib/data/challenge-data.js";
+import { choiceParam, depPath, hasDep, outPath, param, reportMeta, reportMetrics, reportProgress, runStage, StageError, type Job } from "./lib/protocol/job.js";
+import { type Matrix } from "./lib/core/matrix.js";
+import { zeroRows } from "./lib/data/non-finite.js";
+import { writeIndex, writeMatrix } from "./lib/io/npy-write.js";
+import { type DataError } from "./lib/io/data-error.js";
+import { type Result } from "./lib/core/result.js";
+import { splitCaptions, type SplitMode } from "./lib/data/split.js";
+import { generateSynthetic } from "./lib/data/synthetic.js";
 
 /** Everything the stage writes, whatever the source. */
 interface Loaded {
@@ -29,13 +33,13 @@ interface Loaded {
 }
 
 function orFail<T>(result: Result<T, DataError>): T {
-  if (!result.ok) throw new StageFailure(result.error.message);
+  if (!result.ok) throw new StageError(result.error.message);
   return result.value;
 }
 
 function positiveInt(job: Job, where: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new StageFailure(`stage ${job.stage}: params.${where} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+    throw new StageError(`stage ${job.stage}: params.${where} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -60,9 +64,31 @@ function loadSynthetic(job: Job): Loaded {
   };
 }
 
+/** The data inputs of source: files; a synthetic load declares none of them. */
+const FILE_INPUTS = ["train", "test", "test_captions"] as const;
+
+/** Fails on params that used to name files: a file a stage reads is a dep, hashed into its key. */
+function refuseFileParams(job: Job): void {
+  for (const name of FILE_INPUTS) {
+    if (job.params[name] !== undefined) {
+      throw new StageError(`stage ${job.stage}: params.${name} is not read: a file the stage reads is an input, so name it under deps (${name}: ${JSON.stringify(job.params[name])}) in pipeline.yaml`);
+    }
+  }
+}
+
+/** With source: synthetic, declared data inputs would be hashed for nothing (and make new files in data/ re-run it). */
+function refuseFileInputs(job: Job): void {
+  const declared = FILE_INPUTS.filter((name) => hasDep(job, name));
+  if (declared.length > 0) {
+    throw new StageError(`stage ${job.stage}: params.source is synthetic but deps name data files (${declared.join(", ")}); remove them, or set source: files`);
+  }
+}
+
 async function loadFiles(job: Job): Promise<Loaded> {
-  const file = (name: string, fallback: string): string => path.resolve(job.projectRoot, param(job, name, fallback));
-  const files = { train: file("train", "data/train.npz"), test: file("test", "data/test.clean.npz"), test_captions: file("test_captions", "data/captions.txt") };
+  if (!hasDep(job, "train") || !hasDep(job, "test")) {
+    throw new StageError(`stage ${job.stage}: source: files reads its inputs train and test (and test_captions if present); add them to its deps, e.g. train: data/train.npz, test: data/test.clean.npz, test_captions: data/captions.txt`);
+  }
+  const files = { train: depPath(job, "train"), test: depPath(job, "test"), ...(hasDep(job, "test_captions") ? { test_captions: depPath(job, "test_captions") } : {}) };
   const train = orFail(await readTrainNpz(files.train, (done, rows) => reportProgress(done, rows, "inflate labels")));
   const test = orFail(await readTestFiles(files.test, files.test_captions, train.captions.cols));
   return {
@@ -91,7 +117,7 @@ function handleNonFinite(job: Job, loaded: Loaded, mode: "fail" | "zero"): Recor
     if (rows.length === 0) continue;
     if (mode === "fail") {
       const first = Array.from(rows.subarray(0, 5)).join(", ");
-      throw new StageFailure(
+      throw new StageError(
         `${where}: ${rows.length} row${rows.length === 1 ? "" : "s"} hold NaN or Inf values (rows ${first}${rows.length > 5 ? ", …" : ""}); set params.non_finite: zero in stage ${job.stage} to zero them`,
       );
     }
@@ -106,13 +132,15 @@ runStage(async (job) => {
   const splitMode = choiceParam<SplitMode>(job, "split", ["image", "caption"], "image");
   const nonFiniteMode = choiceParam(job, "non_finite", ["fail", "zero"] as const, "fail");
   const valFraction = param(job, "val_fraction", 0.1);
-  if (!(valFraction > 0 && valFraction < 1)) throw new StageFailure(`stage ${job.stage}: params.val_fraction must be between 0 and 1 (exclusive), got ${valFraction}`);
+  if (!(valFraction > 0 && valFraction < 1)) throw new StageError(`stage ${job.stage}: params.val_fraction must be between 0 and 1 (exclusive), got ${valFraction}`);
   const seed = param(job, "seed", job.seed);
   reportMeta({ source });
 
+  refuseFileParams(job);
+  if (source === "synthetic") refuseFileInputs(job);
   const loaded = source === "synthetic" ? loadSynthetic(job) : await loadFiles(job);
   const nonFinite = handleNonFinite(job, loaded, nonFiniteMode);
-  if (loaded.captions.rows < 2 || loaded.images.rows < 2) throw new StageFailure(`stage ${job.stage}: need at least 2 captions and 2 images, got ${loaded.captions.rows} and ${loaded.images.rows}`);
+  if (loaded.captions.rows < 2 || loaded.images.rows < 2) throw new StageError(`stage ${job.stage}: need at least 2 captions and 2 images, got ${loaded.captions.rows} and ${loaded.images.rows}`);
   const split = splitCaptions(loaded.labels, loaded.images.rows, splitMode, valFraction, seed);
 
   const outputs: [string, () => void][] = [

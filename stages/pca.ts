@@ -2,10 +2,11 @@
 //
 // params.components: a number, or "auto" = the narrower width: the caption width when the job has
 // a `captions` input (only its .npy header is read), otherwise min(1024, image width).
-import { StageFailure, outPath, reportProgress, runStage, writeMetrics, type Job } from "./lib/job.js";
-import { writeMatrix, writeNpy, writeVector } from "./lib/npy.js";
-import { fitPca } from "./lib/pca.js";
-import { compose, npyShape, readDepIndex, readDepMatrix, requireFinite, uniqueSorted } from "./lib/stage-data.js";
+import { StageError, outPath, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { writeMatrix, writeNpy, writeVector } from "./lib/io/npy-write.js";
+import { fitPca } from "./lib/linalg/pca.js";
+import { lapackOf, stageCompute } from "./lib/protocol/stage-compute.js";
+import { compose, npyShape, readDepIndex, readDepMatrix, requireFinite, uniqueSorted } from "./lib/protocol/stage-data.js";
 
 /** The default narrower width: the challenge's caption embeddings are 1024-d. */
 const AUTO_WIDTH = 1024;
@@ -19,12 +20,13 @@ function componentCount(job: Job, imageWidth: number): number {
     return Math.min(width, imageWidth);
   }
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > imageWidth) {
-    throw new StageFailure(`stage ${job.stage}: params.components must be "auto" or an integer in 1..${imageWidth}, got ${JSON.stringify(value)}`);
+    throw new StageError(`stage ${job.stage}: params.components must be "auto" or an integer in 1..${imageWidth}, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-runStage((job) => {
+runStage(async (job) => {
+  const compute = await stageCompute(job);
   reportProgress(0, 1, "read");
   const images = readDepMatrix(job, "images");
   requireFinite(job, "images", images);
@@ -32,8 +34,8 @@ runStage((job) => {
   const trainIdx = readDepIndex(job, "train_idx", labels.length, "labels");
   const rows = uniqueSorted(compose(labels, trainIdx));
   const k = componentCount(job, images.cols);
-  const fit = fitPca(images, k, rows, (phase, done, total) => reportProgress(done, total, phase));
-  if (!fit.ok) throw new StageFailure(`stage ${job.stage}: ${fit.error.message}`);
+  const fit = fitPca({ gemm: compute.gemm, lapack: lapackOf(compute) }, images, k, rows, (phase, done, total) => reportProgress(done, total, phase));
+  if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const pca = fit.value;
   writeVector(outPath(job, "mean.npy"), Float32Array.from(pca.mean));
   writeMatrix(outPath(job, "components.npy"), pca.components);

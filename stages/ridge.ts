@@ -6,20 +6,22 @@
 // images (see RidgeOptions.yRows). Validation, like the reference: captions[val_idx] standardised
 // (not clipped) and mapped through W (+ bias), against the whole standardised (not clipped) image
 // gallery; metrics.json holds the eight retrieval metrics and the map's orthogonality drift.
-import { StageFailure, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/job.js";
-import { multiply } from "./lib/products.js";
-import { allMetrics } from "./lib/metrics.js";
-import { writeMatrix, writeVector } from "./lib/npy.js";
-import { fitRidge, orthogonalityDrift } from "./lib/ridge.js";
-import { compose, readTrainingData } from "./lib/stage-data.js";
-import { fitScaler, standardize } from "./lib/standardize.js";
+import { StageError, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+import { multiply } from "./lib/linalg/products.js";
+import { allMetrics } from "./lib/eval/metrics.js";
+import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
+import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
+import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
+import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
+import { fitScaler, standardize } from "./lib/linalg/standardize.js";
 
-runStage((job) => {
+runStage(async (job) => {
   const alpha = param(job, "alpha", 0.03);
   const clip = param(job, "clip", 8);
   const intercept = param(job, "intercept", false);
-  if (!(alpha >= 0)) throw new StageFailure(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
-  if (!(clip > 0)) throw new StageFailure(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
+  if (!(alpha >= 0)) throw new StageError(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
+  if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
+  const compute = await stageCompute(job);
   reportProgress(0, 2, "read");
   const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
   const trainImages = compose(labels, trainIdx);
@@ -31,10 +33,11 @@ runStage((job) => {
   const ys = standardize(images, sy, clip);
   reportProgress(2, 2, "standardise");
 
-  const fit = fitRidge(xs, ys, alpha, intercept, { yRows: trainImages, onProgress: (phase, done, total) => reportProgress(done, total, phase) });
-  if (!fit.ok) throw new StageFailure(`stage ${job.stage}: ${fit.error.message}`);
+  const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
+  if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const { W, bias } = fit.value;
-  writeMatrix(outPath(job, "W.npy"), { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) });
+  const W32 = { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) };
+  writeMatrix(outPath(job, "W.npy"), W32);
   writeVector(outPath(job, "bias.npy"), Float32Array.from(bias));
   writeVector(outPath(job, "x_mean.npy"), Float32Array.from(sx.mean));
   writeVector(outPath(job, "x_std.npy"), Float32Array.from(sx.std));
@@ -42,11 +45,11 @@ runStage((job) => {
   writeVector(outPath(job, "y_std.npy"), Float32Array.from(sy.std));
 
   reportProgress(0, 1, "evaluate");
-  const queries = multiply(standardize(captions, sx, undefined, valIdx), W);
+  const queries = multiply(compute.gemm, standardize(captions, sx, undefined, valIdx), W32);
   for (let r = 0; r < queries.rows; r++) {
     for (let j = 0; j < queries.cols; j++) queries.data[r * queries.cols + j] = (queries.data[r * queries.cols + j] as number) + (bias[j] as number);
   }
-  const metrics = valIdx.length === 0 ? undefined : allMetrics(queries, standardize(images, sy), compose(labels, valIdx));
+  const metrics = valIdx.length === 0 ? undefined : allMetrics(compute.gemm, queries, standardize(images, sy), compose(labels, valIdx));
   reportProgress(1, 1, "evaluate");
-  writeMetrics(job, { ...(metrics ?? {}), orthogonality_drift: orthogonalityDrift(W) });
+  writeMetrics(job, { ...(metrics ?? {}), orthogonality_drift: orthogonalityDrift(compute.gemm, W) });
 });

@@ -82,7 +82,8 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(loadStage.params["seed"]).toBe(42);
     expect(loadStage.seed).toBe(42);
     expect(p.stages.get("pca")!.seed).toBe(42);
-    expect(loadStage.deps).toEqual([{ name: "data", kind: "path", path: "data", isDir: true }]);
+    // source: synthetic reads no file: load declares no inputs (issue 10, item 1).
+    expect(loadStage.deps).toEqual([]);
     expect(loadStage.module).toBe("stages/load.ts");
     expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "weights", kind: "output", stage: "finetune", out: "weights.npz", from: "finetune" });
     expect(p.stages.get("ridge")!.outs).toContain("W.npy");

@@ -1,0 +1,129 @@
+// The one contract between the runner and a stage process: the job it is handed, the messages it
+// sends, how it ends. Both sides import it; it imports nothing from runner/, cache/ or stages/.
+//
+// A stage is started as `node --import tsx MODULE` in the project root with DAG_JOB naming a JSON
+// file that holds a Job (schemas/job.schema.json). It reads only the paths in `deps`, writes only
+// into `outDir`, sends StageMessages over the IPC channel (schemas/stage-message.schema.json),
+// and exits with one of STAGE_EXIT; an expected failure prints one line starting FAILURE_PREFIX.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+
+/** A value, or an error with a reason: how both sides return expected failures. */
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { readonly ok: false; readonly error: E } {
+  return { ok: false, error };
+}
+
+/** Marks a switch as exhaustive: adding a union member is a compile error until it is handled. */
+export function unreachable(value: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}
+
+/** What the runner hands a stage: the paths it may read and the one folder it may write. */
+export interface Job {
+  /** The stage's name in pipeline.yaml. */
+  readonly stage: string;
+  /** The stage's params with `${…}` references to top-level params already resolved. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Input name → absolute path (a file, or a folder for folder deps): everything the stage reads, hashed by content. */
+  readonly deps: Readonly<Record<string, string>>;
+  /** Absolute path of the folder the stage writes its declared outputs into. */
+  readonly outDir: string;
+  /** Declared output (relative path, as in pipeline.yaml) → absolute path inside outDir. */
+  readonly outs: Readonly<Record<string, string>>;
+  /** The pipeline seed (stage `params.seed` wins over the top-level `params.seed`). */
+  readonly seed: number;
+}
+
+/** A progress report: `done` of `total` steps of the current phase. */
+export interface ProgressMessage {
+  readonly type: "progress";
+  readonly done: number;
+  readonly total: number;
+  /** Short phase name shown before the bar, e.g. "epoch 3/20" or "inflate labels". */
+  readonly phase?: string;
+  /** Latest headline numbers shown after the bar, e.g. { loss: 0.41, "val MRR": 0.53 }. */
+  readonly values?: Readonly<Record<string, number>>;
+}
+
+/** Final (or running) metrics; later messages merge over earlier ones. */
+export interface MetricsMessage {
+  readonly type: "metrics";
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** Facts about how the stage ran that are not metrics, e.g. { backend: "wasm" }. */
+export interface MetaMessage {
+  readonly type: "meta";
+  readonly values: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A message a stage sends the runner over IPC. */
+export type StageMessage = ProgressMessage | MetricsMessage | MetaMessage;
+
+/** How a stage process exits: done, an expected failure (after a FAILURE_PREFIX line), or misuse (no job). */
+export const STAGE_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The start of the one line a stage prints on stderr before exiting STAGE_EXIT.failed. */
+export const FAILURE_PREFIX = "error: ";
+
+/** The environment variable naming the job file. */
+export const JOB_ENV = "DAG_JOB";
+
+/** Why a stage that ran did not produce an entry, as the runner reports it. */
+export type StageFailure =
+  | { readonly reason: "exit"; readonly exitCode: number; readonly logFile: string; readonly logTail: readonly string[] }
+  | { readonly reason: "signal"; readonly signal: string; readonly logFile: string; readonly logTail: readonly string[] }
+  | { readonly reason: "missing-outputs"; readonly missing: readonly string[]; readonly logFile: string; readonly logTail: readonly string[] }
+  | { readonly reason: "spawn"; readonly message: string }
+  | { readonly reason: "unreadable-input"; readonly path: string; readonly detail: string }
+  | { readonly reason: "artifacts"; readonly path: string; readonly detail: string }
+  | { readonly reason: "interrupted"; readonly logFile: string };
+
+/** The folder of the JSON schemas, found by walking up from this module (schemas/ from source, dist/schemas/ built). */
+function schemaFile(name: string): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, "schemas", name);
+    if (existsSync(candidate)) return candidate;
+    if (path.basename(dir) === "schemas" && existsSync(path.join(dir, name))) return path.join(dir, name);
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find schemas/${name} above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+/** The compiled validator of one of our schemas, built once per process. */
+function validator(name: string): ValidateFunction {
+  let v = validators.get(name);
+  if (v === undefined) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
+    v = ajv.compile(JSON.parse(readFileSync(schemaFile(name), "utf8")) as object);
+    validators.set(name, v);
+  }
+  return v;
+}
+
+function describe(errors: readonly ErrorObject[] | null | undefined): string {
+  return (errors ?? []).map((e) => `${e.instancePath || "(the job)"} ${e.message ?? "is invalid"}`).join("; ");
+}
+
+/** A job as read from its JSON file, checked against schemas/job.schema.json. */
+export function parseJob(value: unknown): Result<Job, string> {
+  const check = validator("job.schema.json");
+  return check(value) ? ok(value as Job) : err(describe(check.errors));
+}
+
+/** A message a stage sent, checked against schemas/stage-message.schema.json; anything else is undefined. */
+export function parseStageMessage(value: unknown): StageMessage | undefined {
+  return validator("stage-message.schema.json")(value) ? (value as StageMessage) : undefined;
+}

@@ -1,0 +1,219 @@
+// The finetune and export stages run as real child processes on a tiny data set (with the real ridge stage before them).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allMetrics } from "../../stages/lib/eval/metrics.js";
+import { l2NormalizeRows } from "../../stages/lib/linalg/normalize.js";
+import { writeIndex } from "../../stages/lib/io/npy-write.js";
+import { readMatrix, readVector } from "../../stages/lib/protocol/stage-data.js";
+import { readArray, withNpz } from "../../stages/lib/io/npz-archive.js";
+import { projectorFromTensors, type NamedTensor } from "../../stages/lib/model/projector.js";
+import { predictProjector } from "../../stages/lib/model/predictor.js";
+import type { Compute } from "../../stages/lib/kernels/compute.js";
+import { defaultCompute, NATIVE } from "./helpers/compute.js";
+import { ok } from "../../stages/lib/core/result.js";
+import { standardize, unstandardize, type Scaler } from "../../stages/lib/linalg/standardize.js";
+import { METRIC_NAMES } from "../../stages/lib/train/train-loop.js";
+import { maxAbsDiff } from "./helpers/torch-fixture.js";
+import { makeTinyData, TINY, writeTinyData, type TinyData } from "./helpers/tiny-data.js";
+
+const REPO = path.resolve(import.meta.dirname, "../..");
+
+interface StageRun {
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly outDir: string;
+  readonly out: Record<string, string>;
+}
+
+/** Runs stages/MODULE.ts as the runner would: a job.json, DAG_JOB, cwd at the project root. */
+async function runStage(root: string, name: string, params: Record<string, unknown>, deps: Record<string, string>, outs: string[], seed = 42): Promise<StageRun> {
+  const outDir = path.join(root, name);
+  mkdirSync(outDir, { recursive: true });
+  const out = Object.fromEntries(outs.map((o) => [o, path.join(outDir, o)]));
+  const job = { stage: name.replace(/-\d+$/, ""), params, deps, outDir, outs: out, seed };
+  const jobFile = path.join(root, `${name}.job.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
+  const module = `stages/${job.stage}.ts`;
+  const r = await execa(process.execPath, ["--import", "tsx", module], { cwd: REPO, reject: false, env: { DAG_JOB: jobFile, DAG_TF_BACKEND: "" } });
+  return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), outDir, out };
+}
+
+const FINETUNE_PARAMS = {
+  head: "resmlp", hidden: 16, depth: 2, dropout: 0.1, epochs: 4, batch_size: 64, lr: 0.003, weight_decay: 0.005,
+  warmup_epochs: 1, grad_clip: 1.0, clip: 8, loss: { mse: 0.5, cosine: 0.5, infonce: 0.2 }, temperature: 0.1,
+  patience: 0, select: "mrr_full",
+};
+const FINETUNE_OUTS = ["weights.npz", "val_queries.npy", "curve.json", "metrics.json"];
+const RIDGE_OUTS = ["W.npy", "bias.npy", "x_mean.npy", "x_std.npy", "y_mean.npy", "y_std.npy", "metrics.json"];
+
+function readJson(file: string): any {
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+async function readWeights(file: string): Promise<NamedTensor[]> {
+  const read = await withNpz(file, async (archive) => {
+    const out: NamedTensor[] = [];
+    for (const key of archive.members.keys()) {
+      const a = await readArray(archive, key);
+      if (!a.ok) return a;
+      out.push({ name: key, shape: a.value.shape, data: a.value.data as Float32Array });
+    }
+    return ok(out);
+  });
+  if (!read.ok) throw new Error(read.error.message);
+  return read.value;
+}
+
+function scalerFrom(meanFile: string, stdFile: string): Scaler {
+  return { mean: Float64Array.from(readVector(meanFile)), std: Float64Array.from(readVector(stdFile)) };
+}
+
+describe("finetune and export stages", () => {
+  let root: string;
+  let data: TinyData;
+  let files: Record<string, string>;
+  let ridge: StageRun;
+  let first: StageRun;
+  let second: StageRun;
+  let compute: Compute;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "dag-finetune-"));
+    data = makeTinyData();
+    files = writeTinyData(root, data);
+    ridge = await runStage(root, "ridge", { alpha: 0.03, clip: 8, intercept: false }, {
+      captions: files.captions!, images: files.images!, labels: files.labels!, train_idx: files.train_idx!, val_idx: files.val_idx!,
+    }, RIDGE_OUTS);
+    expect(ridge.stderr).not.toMatch(/error/i);
+    expect(ridge.exitCode).toBe(0);
+    const deps = finetuneDeps();
+    [first, second] = await Promise.all([
+      runStage(root, "finetune-1", FINETUNE_PARAMS, deps, FINETUNE_OUTS),
+      runStage(root, "finetune-2", FINETUNE_PARAMS, deps, FINETUNE_OUTS),
+    ]);
+    compute = await defaultCompute();
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function finetuneDeps(): Record<string, string> {
+    return {
+      captions: files.captions!, images: files.images!, labels: files.labels!, train_idx: files.train_idx!, val_idx: files.val_idx!,
+      W: ridge.out["W.npy"]!, bias: ridge.out["bias.npy"]!, x_mean: ridge.out["x_mean.npy"]!, x_std: ridge.out["x_std.npy"]!,
+      y_mean: ridge.out["y_mean.npy"]!, y_std: ridge.out["y_std.npy"]!,
+    };
+  }
+
+  function exportDeps(testIds = files.test_ids!): Record<string, string> {
+    return {
+      test_captions: files.test_captions!, test_ids: testIds, test_images: files.test_images!,
+      W: ridge.out["W.npy"]!, bias: ridge.out["bias.npy"]!, x_mean: ridge.out["x_mean.npy"]!, x_std: ridge.out["x_std.npy"]!,
+      y_mean: ridge.out["y_mean.npy"]!, y_std: ridge.out["y_std.npy"]!, weights: first.out["weights.npz"]!,
+    };
+  }
+
+  it("trains, reports the backend and writes its four outputs", () => {
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain(NATIVE ? '"backend":"native"' : '"backend":"wasm"');
+    expect(first.stderr).toMatch(/"phase":"epoch 4\/4"/);
+    const curve = readJson(first.out["curve.json"]!);
+    expect(curve.map((r: { epoch: number }) => r.epoch)).toEqual([0, 1, 2, 3, 4]);
+    expect(curve[0].loss).toBeNull();
+    for (const r of curve.slice(1)) {
+      expect(Number.isFinite(r.loss) && Number.isFinite(r.lr) && r.seconds >= 0).toBe(true);
+      for (const k of METRIC_NAMES) expect(r[k]).toBeGreaterThanOrEqual(0);
+    }
+    const metrics = readJson(first.out["metrics.json"]!);
+    expect(metrics.epochs_run).toBe(4);
+    const best = curve[metrics.best_epoch];
+    for (const k of METRIC_NAMES) expect(metrics[k]).toBe(best[k]);
+    expect(Math.max(...curve.map((r: Record<string, number>) => r.mrr_full))).toBe(metrics.mrr_full);
+  });
+
+  it("starts from the ridge map: epoch 0 has ridge's validation metrics", () => {
+    const curve = readJson(first.out["curve.json"]!);
+    const ridgeMetrics = readJson(ridge.out["metrics.json"]!);
+    for (const k of METRIC_NAMES) expect(curve[0][k], k).toBeCloseTo(ridgeMetrics[k], 6);
+  });
+
+  it("writes weights that reproduce the saved validation predictions", async () => {
+    const made = projectorFromTensors(await readWeights(first.out["weights.npz"]!));
+    if (!made.ok) throw new Error(made.error.message);
+    expect(made.value.shape).toEqual({ dIn: TINY.text, dOut: TINY.image, hidden: 16, depth: 2 });
+    const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
+    const valQueries = readMatrix(first.out["val_queries.npy"]!);
+    const predicted = predictProjector(compute, made.value, standardize(data.captions, sx, undefined, data.valIdx));
+    expect(valQueries.rows).toBe(data.valIdx.length);
+    expect(maxAbsDiff(predicted.data, valQueries.data)).toBeLessThan(1e-5);
+    const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
+    const metrics = allMetrics(compute.gemm, valQueries, standardize(data.images, sy), data.valIdx.map((i) => data.labels[i] as number));
+    expect(metrics.mrr_full).toBeCloseTo(readJson(first.out["metrics.json"]!).mrr_full, 12);
+  });
+
+  it("is deterministic for a seed: a second run writes the same bytes", () => {
+    expect(second.exitCode, second.stderr).toBe(0);
+    for (const file of ["weights.npz", "val_queries.npy", "metrics.json"]) {
+      expect(readFileSync(second.out[file]!).equals(readFileSync(first.out[file]!)), file).toBe(true);
+    }
+    const strip = (c: Record<string, unknown>[]) => c.map(({ seconds: _s, eval_seconds: _e, ...rest }) => rest);
+    expect(strip(readJson(second.out["curve.json"]!))).toEqual(strip(readJson(first.out["curve.json"]!)));
+  });
+
+  it("exports the fine-tuned projector in raw image space, L2-normalised, and scores it", async () => {
+    const run = await runStage(root, "export", { model: "finetune", space: "raw", normalize: true, clip: 8 }, exportDeps(), ["submission.csv", "metrics.json"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const lines = readFileSync(run.out["submission.csv"]!, "utf8").trimEnd().split("\n");
+    expect(lines[0]).toBe("id,embedding");
+    expect(lines.length).toBe(TINY.test + 1);
+    const rows = lines.slice(1).map((l) => /^(\d+),"(\[.*\])"$/.exec(l)!);
+    expect(rows.map((m) => Number(m[1]))).toEqual(Array.from(data.testIds));
+    const submitted = new Float32Array(TINY.test * TINY.image);
+    rows.forEach((m, i) => submitted.set(JSON.parse(m[2]!) as number[], i * TINY.image));
+
+    const made = projectorFromTensors(await readWeights(first.out["weights.npz"]!));
+    if (!made.ok) throw new Error(made.error.message);
+    const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
+    const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
+    const want = l2NormalizeRows(unstandardize(predictProjector(compute, made.value, standardize(data.testCaptions, sx, 8)), sy));
+    expect(maxAbsDiff(submitted, want.data)).toBeLessThan(1e-6);
+
+    const metrics = readJson(run.out["metrics.json"]!);
+    const scored = allMetrics(compute.gemm, { rows: TINY.test, cols: TINY.image, data: submitted }, data.testImages, Int32Array.from({ length: TINY.test }, (_, i) => i));
+    expect(metrics.rows).toBe(TINY.test);
+    for (const k of METRIC_NAMES) expect(metrics[`test_${k}`], k).toBeCloseTo(scored[k], 12);
+    expect(metrics.test_mrr_full).toBeGreaterThan(0.2);
+  });
+
+  it("exports the ridge map in standardised and dual space without normalising", async () => {
+    const run = await runStage(root, "export-2", { model: "ridge", space: "standardized", normalize: false, clip: 8 }, exportDeps(), ["submission.csv", "metrics.json"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const lines = readFileSync(run.out["submission.csv"]!, "utf8").trimEnd().split("\n").slice(1);
+    const W = readMatrix(ridge.out["W.npy"]!);
+    const bias = readVector(ridge.out["bias.npy"]!);
+    const xs = standardize(data.testCaptions, scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!), 8);
+    const got = JSON.parse(/"(\[.*\])"$/.exec(lines[7]!)![1]!) as number[];
+    const want = Array.from({ length: W.cols }, (_, j) => {
+      let s = bias[j] as number;
+      for (let k = 0; k < W.rows; k++) s += (xs.data[7 * xs.cols + k] as number) * (W.data[k * W.cols + j] as number);
+      return s;
+    });
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+
+    const dual = await runStage(root, "export-4", { model: "ridge", space: "dual", normalize: false, clip: 8 }, exportDeps(), ["submission.csv", "metrics.json"]);
+    expect(dual.exitCode, dual.stderr).toBe(0);
+    const dualRow = JSON.parse(/"(\[.*\])"$/.exec(readFileSync(dual.out["submission.csv"]!, "utf8").split("\n")[8]!)![1]!) as number[];
+    const yStd = readVector(ridge.out["y_std.npy"]!);
+    expect(maxAbsDiff(dualRow, got.map((v, j) => v / (yStd[j] as number)))).toBeLessThan(1e-5);
+  });
+
+  it("fails with both counts when test ids and test captions disagree", async () => {
+    const ids = path.join(root, "short_ids.npy");
+    writeIndex(ids, data.testIds.subarray(0, TINY.test - 1));
+    const run = await runStage(root, "export-3", { model: "ridge" }, exportDeps(ids), ["submission.csv", "metrics.json"]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr.trim().split("\n").at(-1)).toBe(`error: stage export: test_ids has ${TINY.test - 1} ids but test_captions has ${TINY.test} rows`);
+  });
+});
