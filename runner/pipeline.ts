@@ -15,6 +15,8 @@ export interface Pipeline {
   readonly stages: ReadonlyMap<string, StageSpec>;
   /** The `sweep` block's axes in file order; empty when there is none. */
   readonly sweep: readonly SweepAxis[];
+  /** The top-level `env:` list: environment variables whose values go into every stage's key. */
+  readonly env: readonly string[];
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */
@@ -59,6 +61,8 @@ export interface StageSpec {
   readonly params: Readonly<Record<string, unknown>>;
   /** params.seed if a number, else the top-level params.seed if a number, else 0. */
   readonly seed: number;
+  /** The environment variables whose values go into the key: the top-level `env:` and the stage's own, sorted, each once. */
+  readonly env: readonly string[];
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

@@ -7,6 +7,7 @@ import { err, ok } from "../cache/result.js";
 import type { ConfigError } from "./config/config-error.js";
 import { loadPipeline } from "./config/load-pipeline.js";
 import type { Pipeline } from "./pipeline.js";
+import { linkSpaceOf, type LinkSpace } from "./artifact-links.js";
 import { KeyResolver } from "./resolve-key.js";
 
 /** Everything a command needs about one project. */
@@ -19,6 +20,8 @@ export interface Project {
   readonly store: CacheStore;
   readonly stats: StatCache;
   readonly keys: KeyResolver;
+  /** Where this pipeline file's artifacts/ links live (each file has its own). */
+  readonly links: LinkSpace;
 }
 
 /**
@@ -34,7 +37,7 @@ export async function openProject(file: string, cwd = process.cwd()): Promise<Re
   const dagDir = path.join(root, ".dag");
   const stats = await StatCache.open(dagDir);
   const store = new CacheStore(dagDir, stats);
-  return ok({ root, dagDir, pipeline: loaded.value, store, stats, keys: new KeyResolver(root, stats) });
+  return ok({ root, dagDir, pipeline: loaded.value, store, stats, keys: new KeyResolver(root, stats), links: linkSpaceOf(root, absFile) });
 }
 
 /** The same project seen through another pipeline: the file's after `--set` overrides and sweep expansion. */

@@ -4,7 +4,7 @@ import { didYouMeanHint } from "./config/did-you-mean.js";
 import { topoOrder, type UnknownStage } from "./graph.js";
 import type { Pipeline } from "./pipeline.js";
 import type { Project } from "./project.js";
-import { resolvePipeline, type ResolvedStage } from "./resolve-pipeline.js";
+import { damageNotes, resolvePipeline, type ResolvedStage } from "./dag-walk.js";
 import { buildCatalog, type StageCatalog } from "./run-catalog.js";
 
 /**
@@ -30,9 +30,12 @@ export function baseStages(p: Pipeline, targets: readonly string[]): Result<stri
   return ok(order.filter((name) => wanted.has(name)));
 }
 
-/** The catalog of `stages` (names as in the file) and what every stage of the (expanded) pipeline resolves to. */
-export async function readCatalog(project: Project, stages: readonly string[]): Promise<{ catalogs: StageCatalog[]; resolved: Map<string, ResolvedStage> }> {
+/**
+ * The catalog of `stages` (names as in the file), what every stage of the (expanded) pipeline
+ * resolves to, and the damaged entries met on the way, in words. Read-only.
+ */
+export async function readCatalog(project: Project, stages: readonly string[]): Promise<{ catalogs: StageCatalog[]; resolved: Map<string, ResolvedStage>; damage: string[] }> {
   const resolved = await resolvePipeline(project, topoOrder(project.pipeline));
   const all = await project.store.list();
-  return { catalogs: buildCatalog(stages, all, resolved), resolved };
+  return { catalogs: buildCatalog(stages, all, resolved), resolved, damage: damageNotes(resolved.values()) };
 }

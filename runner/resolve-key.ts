@@ -32,10 +32,13 @@ export class KeyResolver {
   fingerprint(module: string): Promise<CodeFingerprint> {
     let found = this.code.get(module);
     if (found === undefined) {
-      found = fingerprintCode(path.join(this.root, module), this.root, async (abs) => {
-        const hashed = await this.stats.hashFile(abs);
+      const orThrow = (hashed: Result<ContentHash, HashError>): ContentHash => {
         if (!hashed.ok) throw new UnhashableError(hashed.error);
         return hashed.value;
+      };
+      found = fingerprintCode(path.join(this.root, module), this.root, {
+        file: async (abs) => orThrow(await this.stats.hashFile(abs)),
+        folder: async (abs) => orThrow(await this.stats.hashPath(abs)),
       });
       this.code.set(module, found);
     }
@@ -69,7 +72,8 @@ export class KeyResolver {
       throw error;
     }
     // The base name, not the variant's: a variant and the plain stage with the same params are one entry.
-    const keyInputs = makeKeyInputs({ stage: stage.base, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs });
+    const env = Object.fromEntries(stage.env.map((name) => [name, process.env[name] ?? null]));
+    const keyInputs = makeKeyInputs({ stage: stage.base, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs, env });
     return ok({ key: stageKey(keyInputs), inputs: keyInputs });
   }
 }

@@ -3,7 +3,7 @@ import type { CacheEntry } from "../cache/cache-entry.js";
 import type { StageKey } from "../cache/digest.js";
 import { asEntryRecord } from "./entry-record.js";
 import { canonicalText, flattenParams } from "./param-values.js";
-import type { ResolvedStage } from "./resolve-pipeline.js";
+import type { ResolvedStage } from "./dag-walk.js";
 
 /** How the current pipeline file relates to an entry. */
 export type CurrentMark = "yaml" | "sweep" | undefined;
@@ -43,7 +43,7 @@ export interface StageCatalog {
  * Builds the catalog of `stages` (base names) from every entry in the store (`all`, oldest first),
  * marking the entries today's pipeline resolves to (`resolved`, by pipeline stage name).
  */
-export function buildCatalog(stages: readonly string[], all: readonly CacheEntry[], resolved: ReadonlyMap<string, ResolvedStage>): StageCatalog[] {
+export function buildCatalog(stages: readonly string[], all: readonly CacheEntry[], resolved: ReadonlyMap<string, Pick<ResolvedStage, "spec" | "entry">>): StageCatalog[] {
   const marks = new Map<string, { current: CurrentMark; variants: string[] }>();
   for (const { spec, entry } of resolved.values()) {
     if (entry === undefined) continue;

@@ -22,8 +22,8 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
     output.error(unknownStageText(stages.error));
     return 2;
   }
-  const { catalogs } = await readCatalog(project, stages.value);
-  const warnings: string[] = [];
+  const { catalogs, damage } = await readCatalog(project, stages.value);
+  const warnings: string[] = [...damage];
   const curves = [];
   const sweeps = [];
   for (const catalog of catalogs) {

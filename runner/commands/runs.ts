@@ -16,7 +16,9 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
     output.error(unknownStageText(stages.error));
     return 2;
   }
-  let { catalogs } = await readCatalog(project, stages.value);
+  const read = await readCatalog(project, stages.value);
+  for (const note of read.damage) output.error(`warning: ${note}`);
+  let catalogs = read.catalogs;
   if (command.sort !== undefined) {
     const known = sortKeys(catalogs);
     if (!known.includes(command.sort.key)) {

@@ -3,6 +3,8 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
+import { lockWaitText } from "./lock-text.js";
+import { oneLine, terminalSafe } from "./terminal-text.js";
 import { EtaClock, formatDuration, formatValues, progressLine } from "./progress-line.js";
 
 export interface RunReporterOptions {
@@ -44,7 +46,8 @@ export class RunReporter {
   constructor(private readonly options: RunReporterOptions) {}
 
   private write(text: string): void {
-    this.options.out.write(text.endsWith("\n") ? text : text + "\n");
+    const safe = terminalSafe(text);
+    this.options.out.write(safe.endsWith("\n") ? safe : safe + "\n");
   }
 
   readonly emit = (event: RunEvent): void => {
@@ -55,7 +58,7 @@ export class RunReporter {
         this.start(event.stages);
         return;
       case "lock-wait":
-        this.write(`another dag run (pid ${event.holderPid}, since ${event.since}) holds this project; waiting for it to finish…`);
+        this.write(lockWaitText(event.holder, event.long, event.lockFile, "run"));
         return;
       case "warning":
         this.warnings.push(event.message);
@@ -67,7 +70,7 @@ export class RunReporter {
           return;
         }
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = oneLine(`${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headline(event.metrics)}`.trimEnd());
         row?.settle();
         return;
       }
@@ -79,7 +82,7 @@ export class RunReporter {
         const row = this.rows.get(event.stage);
         if (row?.task) {
           row.task.title = `${event.stage}  running`;
-          row.task.output = event.reasons.join("; ");
+          row.task.output = oneLine(event.reasons.join("; "));
         }
         return;
       }
@@ -95,7 +98,7 @@ export class RunReporter {
           row.lastPhase = event.phase;
           row.lastPrint = now;
         }
-        row.task.output = progressLine(event, eta);
+        row.task.output = oneLine(progressLine(event, eta));
         return;
       }
       case "stage-metrics": {
@@ -105,7 +108,7 @@ export class RunReporter {
       }
       case "stage-done": {
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = oneLine(`${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd());
         row?.settle();
         return;
       }
@@ -113,14 +116,14 @@ export class RunReporter {
         this.failures.push({ stage: event.stage, failure: event.failure });
         const row = this.rows.get(event.stage);
         if (row?.task) row.task.title = `${event.stage}  failed`;
-        row?.settle(new Error(failureSummary(event.failure)));
+        row?.settle(new Error(oneLine(failureSummary(event.failure))));
         return;
       }
       case "stage-skipped": {
         this.skipped.push(event.stage);
         if (this.dryRun) return;
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.skip(`${event.stage}  skipped: ${event.because}`);
+        if (row?.task) row.task.skip(oneLine(`${event.stage}  skipped: ${event.because}`));
         row?.settle();
         return;
       }
