@@ -30,12 +30,15 @@ export async function sweepTmp(store: CacheStore): Promise<string[]> {
   return removed;
 }
 
-/** Removes the temporary files of atomic writes in `folder` that a crash left (older than a minute); returns their paths. */
-export async function sweepStrayTemps(folder: string): Promise<string[]> {
+/**
+ * Removes the temporary files of atomic writes in `folder` that a crash left: those older than a
+ * minute, or all of them with `ageMs` 0 (a folder only the lock holder writes). Returns their paths.
+ */
+export async function sweepStrayTemps(folder: string, ageMs = STRAY_TEMP_AGE_MS): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await namesIn(folder)) {
     const file = path.join(folder, name);
-    if (!isAtomicTempName(name) || !(await olderThan(file, STRAY_TEMP_AGE_MS))) continue;
+    if (!isAtomicTempName(name) || (ageMs > 0 && !(await olderThan(file, ageMs)))) continue;
     await rm(file, { force: true });
     removed.push(file);
   }

@@ -201,7 +201,7 @@ export class CacheStore {
       const verified = entry.ok ? await verifyEntry(entry.value, this.statCache) : err(damageOf(entry.error));
       if (entry.ok && verified.ok) return ok(entry.value);
       if (verified.ok) continue;
-      const movedTo = repair ? await this.moveAside(folder.dir, stage, key) : undefined;
+      const movedTo = repair ? await this.moveToCorrupt(folder.dir, stage, key) : undefined;
       damage ??= { reason: "corrupt", dir: folder.dir, summary: verified.error.summary, detail: verified.error.detail, movedTo };
     }
     return err(damage ?? { reason: "absent" });
@@ -303,7 +303,8 @@ export class CacheStore {
     }
   }
 
-  private async moveAside(dir: string, stage: string, key: StageKey): Promise<string | undefined> {
+  /** Moves a damaged entry folder to `.dag/corrupt/` for inspection; its path there, or undefined when it was gone. */
+  private async moveToCorrupt(dir: string, stage: string, key: StageKey): Promise<string | undefined> {
     await mkdir(this.layout.corruptDir, { recursive: true });
     const target = path.join(this.layout.corruptDir, `${stage}-${key}-${fileTimestamp(new Date())}-${randomBytes(3).toString("hex")}`);
     try {

@@ -24,7 +24,7 @@ export type StageResolution =
 export async function resolveStage(project: Project, spec: StageSpec, upstream: ReadonlyMap<string, CacheEntry>, mode: LookupMode): Promise<StageResolution> {
   const waiting = [...new Set(spec.deps.flatMap((dep) => (dep.kind === "output" && !upstream.has(dep.from) ? [dep.from] : [])))];
   if (waiting.length > 0) return { kind: "waiting", upstream: waiting };
-  const keyed = await project.keys.resolve(spec, upstream);
+  const keyed = await project.hasher.keyOf(spec, upstream);
   if (!keyed.ok) return { kind: "unhashable", error: keyed.error.error };
   const { key, inputs } = keyed.value;
   if (mode === "skip") return { kind: "missing", key, inputs, damaged: undefined };

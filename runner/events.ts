@@ -21,7 +21,7 @@ export type StageFailure =
 
 export type RunEvent =
   /** The stages this run considers, in order; reporters draw one row each. */
-  | { readonly type: "run-start"; readonly stages: readonly string[]; readonly dryRun: boolean }
+  | { readonly type: "run-start"; readonly stages: readonly string[]; readonly dryRun: boolean; readonly headlines: Readonly<Record<string, readonly string[]>> }
   /** Another `dag run` holds the project lock; this one waits (`long`: still, after a long wait). */
   | { readonly type: "lock-wait"; readonly holder: LockHolder; readonly long: boolean; readonly lockFile: string }
   /** A stage's outputs were found in the cache: no process started. */

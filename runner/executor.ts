@@ -58,7 +58,8 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
   const computing = new Map<string, Promise<CacheEntry | undefined>>();
   const pending = [...options.stages];
   const running = new Map<string, Promise<void>>();
-  emit({ type: "run-start", stages: options.stages, dryRun: options.dryRun });
+  const headlines = Object.fromEntries(options.stages.map((name) => [name, pipeline.stages.get(name)?.metrics ?? []]));
+  emit({ type: "run-start", stages: options.stages, dryRun: options.dryRun, headlines });
 
   const specOf = (name: string): StageSpec => {
     const spec = pipeline.stages.get(name);

@@ -1,4 +1,5 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { PlotSpec } from "./declarations.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
 export interface Pipeline {
@@ -63,6 +64,10 @@ export interface StageSpec {
   readonly seed: number;
   /** The environment variables whose values go into the key: the top-level `env:` and the stage's own, sorted, each once. */
   readonly env: readonly string[];
+  /** Its headline metrics as declared (`metrics:`): names or `*` patterns; empty: the first three it reports. */
+  readonly metrics: readonly string[];
+  /** Its outputs drawn as curves (`plots:`). */
+  readonly plots: readonly PlotSpec[];
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

@@ -33,6 +33,8 @@ export interface StageStatus {
   readonly outputs: Readonly<Record<string, string>>;
   /** Metrics of the entry that matches today's key, else of the last entry. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The headline metrics the stage declares (names or patterns, pipeline.yaml `metrics:`). */
+  readonly headline: readonly string[];
   /** Wall time of that entry's run, in seconds. */
   readonly seconds: number | undefined;
   /** Facts about how that entry was computed, e.g. the compute backend. */
@@ -45,6 +47,7 @@ export interface StageStatus {
 /** A status row whose metrics, timing and facts come from `entry` (the stage's current or matching one). */
 function statusOf(
   name: string,
+  headline: readonly string[],
   state: StageState,
   reasons: readonly string[],
   entry: CacheEntry | undefined,
@@ -53,7 +56,7 @@ function statusOf(
   damage: string | undefined,
 ): StageStatus {
   const record = asEntryRecord(entry?.manifest.record);
-  return { name, state, reasons, outputs, metrics: record?.metrics ?? {}, seconds: record?.seconds, meta: record?.meta ?? {}, link, damage };
+  return { name, state, reasons, outputs, metrics: record?.metrics ?? {}, headline, seconds: record?.seconds, meta: record?.meta ?? {}, link, damage };
 }
 
 /** The link's state against the key the pipeline resolves to now (undefined: it does not resolve to one). */
@@ -90,7 +93,7 @@ export async function stageStates(project: Project, stages: readonly string[]): 
     }
     const stale = (reasons: readonly string[], resolvedKey: StageKey | undefined, damage?: string): void => {
       states.set(name, notCached);
-      out.push(statusOf(name, notCached, reasons, currentEntry, linkedOutputs(currentEntry), linkStatus(shownLink, target, resolvedKey, complete), damage));
+      out.push(statusOf(name, spec.metrics, notCached, reasons, currentEntry, linkedOutputs(currentEntry), linkStatus(shownLink, target, resolvedKey, complete), damage));
     };
 
     const resolution = await resolveStage(project, spec, resolved, "inspect");
@@ -117,6 +120,7 @@ export async function stageStates(project: Project, stages: readonly string[]): 
     out.push(
       statusOf(
         name,
+        spec.metrics,
         "cached",
         isCurrent ? [] : ["an earlier entry matches: `dag run` restores it without running"],
         entry,

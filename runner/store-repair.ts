@@ -31,7 +31,8 @@ export async function retireCopies(project: Project, entry: CacheEntry, supersed
  */
 export async function repairStore(project: Project): Promise<void> {
   await sweepTmp(project.store);
-  for (const folder of await linkFolders(project.root)) await sweepStrayTemps(folder);
+  // Links are written under the lock alone: any temporary link is a killed run's, however young.
+  for (const folder of await linkFolders(project.root)) await sweepStrayTemps(folder, 0);
   const byEntry = new Map<string, EntryFolder[]>();
   for (const folder of await supersededCopies(project.store)) {
     const id = `${folder.stage}\0${folder.key}`;

@@ -1,13 +1,13 @@
 // `dag diff A B`: finds the two entries and prints their params and metrics side by side.
 import type { Command } from "../cli-args.js";
-import { findEntry } from "../entry-ref.js";
+import { findEntry } from "../find-entry.js";
 import { topoOrder } from "../graph.js";
 import { withPipeline, type Project } from "../project.js";
 import type { Output } from "../reporters/output.js";
 import { diffJson, diffText } from "../reporters/diff-report.js";
 import { readLinks } from "../artifact-links.js";
 import { damageNotes, resolvePipeline } from "../dag-walk.js";
-import { buildCatalog, type CatalogRow } from "../run-catalog.js";
+import { buildCatalog, type CatalogRow } from "../catalog.js";
 import { expandSweep } from "../sweep.js";
 import { diffVariants } from "../variant-diff.js";
 

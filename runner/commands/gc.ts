@@ -11,7 +11,7 @@ import { withPipeline, type Project } from "../project.js";
 import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { gcText, gcWaitText } from "../reporters/gc-report.js";
-import { buildCatalog } from "../run-catalog.js";
+import { buildCatalog } from "../catalog.js";
 import { repairStore } from "../store-repair.js";
 import { expandSweep } from "../sweep.js";
 

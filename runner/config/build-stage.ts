@@ -3,6 +3,8 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { MAX_STAGE_NAME } from "../../cache/layout.js";
 import type { DepSpec, SourcePosition } from "../pipeline.js";
+import type { PlotSpec } from "../declarations.js";
+import { readDeclarations } from "./check-declarations.js";
 import { readEnvList } from "./check-env.js";
 import { configError, type ConfigError } from "./config-error.js";
 import { didYouMean } from "./did-you-mean.js";
@@ -26,6 +28,9 @@ export interface StageDraft {
   readonly params: Readonly<Record<string, unknown>>;
   /** The stage's own `env:` names (checked). */
   readonly env: readonly string[];
+  /** Its headline metrics and plots (checked). */
+  readonly metrics: readonly string[];
+  readonly plots: readonly PlotSpec[];
 }
 
 const OUTPUT_HINT = "outputs are relative paths inside the stage's output folder, e.g. metrics.json";
@@ -95,6 +100,9 @@ export async function buildStage(
   const env = readEnvList(stage["env"], [...at, "env"], source);
   errors.push(...env.errors);
 
+  const declared = readDeclarations(name, stage, outs, outsKnown, source);
+  errors.push(...declared.errors);
+
   const [module, ...depResults] = await Promise.all([moduleCheck, ...deps]);
   if (module !== undefined && !module.ok) errors.push(module.error);
   const draft: StageDraft = {
@@ -108,6 +116,8 @@ export async function buildStage(
     outsKnown,
     params: isRecord(stage["params"]) ? stage["params"] : {},
     env: env.names,
+    metrics: declared.metrics,
+    plots: declared.plots,
   };
   return { draft, errors };
 }

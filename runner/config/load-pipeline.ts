@@ -65,6 +65,8 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       params: resolved.params,
       seed: stageSeed(resolved.params, params),
       env: [...new Set([...env.names, ...draft.env])].sort(),
+      metrics: draft.metrics,
+      plots: draft.plots,
       position: draft.position,
     });
   }

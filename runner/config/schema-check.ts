@@ -167,6 +167,10 @@ function expectedAt(at: YamlPath): string | undefined {
         return "a mapping of param names to values";
       case "env":
         return "a list of environment variable names, e.g. [DAG_NATIVE]";
+      case "metrics":
+        return 'a list of metric names or patterns, e.g. [mrr_full, "r*_full"]';
+      case "plots":
+        return "a list of outputs to draw, e.g. [curve.json] or [{ curve.json: { x: epoch, y: [loss] } }]";
     }
   }
   if (at.length === 4 && field === "deps") return "a string: STAGE:OUT or a workspace path";

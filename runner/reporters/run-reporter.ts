@@ -5,7 +5,7 @@ import type { RunEvent, StageFailure } from "../events.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
 import { oneLine, terminalSafe } from "./terminal-text.js";
-import { EtaClock, formatDuration, formatValues, progressLine } from "./progress-line.js";
+import { EtaClock, formatDuration, headlineValues, progressLine } from "./progress-line.js";
 
 export interface RunReporterOptions {
   /** Draw live rows (a terminal) or print plain lines (CI, pipes). */
@@ -26,13 +26,6 @@ type Row = {
   metrics: Record<string, number>;
 };
 
-/** Headline metrics for a row: the MRR-style numbers a user looks at first. */
-function headline(metrics: Readonly<Record<string, number>>): string {
-  const keys = Object.keys(metrics).filter((k) => /^(test_)?mrr_/.test(k));
-  const chosen = keys.length > 0 ? keys : Object.keys(metrics).slice(0, 3);
-  return formatValues(Object.fromEntries(chosen.map((k) => [k, metrics[k] as number])));
-}
-
 /** Consumes RunEvents and renders them; `finish` resolves once the rows are drawn for the last time. */
 export class RunReporter {
   private readonly rows = new Map<string, Row>();
@@ -42,6 +35,8 @@ export class RunReporter {
   private readonly warnings: string[] = [];
   private summary: Extract<RunEvent, { type: "run-end" }> | undefined;
   private dryRun = false;
+  /** Each stage's declared headline metrics (pipeline.yaml `metrics:`). */
+  private headlines: Readonly<Record<string, readonly string[]>> = {};
 
   constructor(private readonly options: RunReporterOptions) {}
 
@@ -54,6 +49,7 @@ export class RunReporter {
     switch (event.type) {
       case "run-start":
         this.dryRun = event.dryRun;
+        this.headlines = event.headlines;
         if (event.dryRun) return;
         this.start(event.stages);
         return;
@@ -70,7 +66,7 @@ export class RunReporter {
           return;
         }
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = oneLine(`${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headline(event.metrics)}`.trimEnd());
+        if (row?.task) row.task.title = oneLine(`${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         row?.settle();
         return;
       }
@@ -108,7 +104,7 @@ export class RunReporter {
       }
       case "stage-done": {
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = oneLine(`${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd());
+        if (row?.task) row.task.title = oneLine(`${event.stage}  done in ${formatDuration(event.seconds)}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         row?.settle();
         return;
       }

@@ -1,6 +1,6 @@
 // Prints `dag status`: a row per stage with its state, last duration and headline metrics, then the reasons.
 import type { StageStatus } from "../stage-states.js";
-import { formatDuration, formatValues } from "./progress-line.js";
+import { formatDuration, headlineValues } from "./progress-line.js";
 
 /** The JSON shape scripts read: {"stages":[{"name","state","reasons","outputs","metrics","seconds","meta","link","damage"}]}. */
 export function statusJson(states: readonly StageStatus[]): string {
@@ -21,12 +21,6 @@ export function statusJson(states: readonly StageStatus[]): string {
     null,
     2,
   );
-}
-
-function headline(metrics: Readonly<Record<string, number>>): string {
-  const keys = Object.keys(metrics).filter((k) => /^(test_)?mrr_/.test(k));
-  const chosen = keys.length > 0 ? keys : Object.keys(metrics).slice(0, 3);
-  return formatValues(Object.fromEntries(chosen.map((k) => [k, metrics[k] as number])));
 }
 
 /** Where a link points, when that is not the row's own result: `artifacts/ridge → 3f2a1b4c5d (another entry; dag run re-links it)`. */
@@ -52,7 +46,7 @@ export function statusTable(states: readonly StageStatus[], linksShown = "artifa
     const seconds = s.seconds === undefined ? "-" : formatDuration(s.seconds);
     const facts = ["backend", "kernels"].map((k) => s.meta[k]).filter((v): v is string => typeof v === "string");
     const backend = facts.length > 0 ? `  [${facts.join(" · ")}]` : "";
-    lines.push(`${s.name.padEnd(width)}  ${s.state.padEnd(9)}  ${seconds.padStart(7)}  ${headline(s.metrics)}${backend}`.trimEnd());
+    lines.push(`${s.name.padEnd(width)}  ${s.state.padEnd(9)}  ${seconds.padStart(7)}  ${headlineValues(s.metrics, s.headline)}${backend}`.trimEnd());
     const link = linkLine(s);
     for (const reason of [...s.reasons, ...(link === undefined ? [] : [link])]) lines.push(`${" ".repeat(width)}    - ${reason}`);
   }

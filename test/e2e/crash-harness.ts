@@ -124,7 +124,9 @@ export async function crashTrial(
   const lost = [...before].filter((id) => !after.complete.has(id));
   const tmp = path.join(dir, ".dag", "tmp");
   const pending = existsSync(tmp) ? readdirSync(tmp).length : 0;
-  const superseded = after.entries.filter((e) => e.folder.includes("~")).length;
+  const copies = new Map<string, number>();
+  for (const e of after.entries) copies.set(`${e.stage}:${e.key}`, (copies.get(`${e.stage}:${e.key}`) ?? 0) + 1);
+  const superseded = [...copies.values()].filter((n) => n > 1).length;
 
   const recoveryProblems: string[] = [];
   const recovery = await dag(dir, ...(scenario === "fresh" ? args : ["run"]));

@@ -6,7 +6,7 @@ import { planGc } from "../../runner/gc-plan.js";
 import type { StageSpec } from "../../runner/pipeline.js";
 import { parseDuration, parseSize, formatSize } from "../../runner/quantities.js";
 import type { ResolvedStage } from "../../runner/dag-walk.js";
-import { buildCatalog, sortCatalogs } from "../../runner/run-catalog.js";
+import { buildCatalog, sortCatalogs } from "../../runner/catalog.js";
 import { runsCsv, runsMarkdown } from "../../runner/reporters/runs-table.js";
 import { diffVariants } from "../../runner/variant-diff.js";
 

@@ -19,6 +19,8 @@ function pipeline(stages: Record<string, readonly string[]>): Pipeline {
       params: {},
       seed: 0,
       env: [],
+      metrics: [],
+      plots: [],
       position: { line: line++, col: 3 },
     });
   }

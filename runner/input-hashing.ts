@@ -1,4 +1,4 @@
-// Works out a stage's key from today's pipeline and the entries its upstream stages resolved to.
+// Hashes what a stage is made of today — its inputs (upstream entries' outputs, workspace files), its code, its declared env — into its key.
 import path from "node:path";
 import type { CacheEntry } from "../cache/cache-entry.js";
 import type { ContentHash, HashError, StageKey } from "../cache/digest.js";
@@ -20,7 +20,7 @@ export interface ResolvedKey {
 }
 
 /** Hashes code and inputs once per process; the stat cache makes unchanged files free. */
-export class KeyResolver {
+export class InputHasher {
   private readonly code = new Map<string, Promise<CodeFingerprint>>();
 
   constructor(
@@ -50,7 +50,7 @@ export class KeyResolver {
    * variant's name for variants). Every upstream stage the stage depends on must be in `upstream`
    * (the caller walks the graph in order).
    */
-  async resolve(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
+  async keyOf(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
     const inputs: Record<string, { ref: string; hash: ContentHash }> = {};
     for (const dep of stage.deps) {
       if (dep.kind === "output") {
