@@ -63,21 +63,36 @@ export function linkPath(space: LinkSpace, name: string): string {
  * disk). Returns the link's path.
  */
 export async function linkEntry(space: LinkSpace, name: string, entry: CacheEntry): Promise<Result<string, LinkError>> {
-  return linkAt(linkPath(space, name), entry);
+  return linkAt(space.root, linkPath(space, name), entry);
 }
 
-/** The same for the link at `link` (absolute, e.g. from allLinks). */
-export async function linkAt(link: string, entry: CacheEntry): Promise<Result<string, LinkError>> {
+/**
+ * The same for the link at `link` (absolute, e.g. from allLinks) in the project at `root`. The new
+ * link is made in `.dag/tmp/` (where a killed run's leftovers are swept) and renamed into place;
+ * where artifacts/ is on another disk, beside the link.
+ */
+export async function linkAt(root: string, link: string, entry: CacheEntry): Promise<Result<string, LinkError>> {
   const inTheWay = await notALink(link);
   if (inTheWay) return err(inTheWay);
-  const temp = tempSiblingPath(link);
+  const tmpDir = path.join(root, ".dag", "tmp");
+  let temp = tempSiblingPath(path.join(tmpDir, `link-${path.basename(link)}`));
+  const target = path.relative(path.dirname(link), entry.outDir);
   const made = await tryWrite(link, async () => {
     await mkdir(path.dirname(link), { recursive: true });
-    await symlink(path.relative(path.dirname(link), entry.outDir), temp, "dir");
+    await mkdir(tmpDir, { recursive: true });
+    await symlink(target, temp, "dir");
   });
   if (!made.ok) return made;
   try {
-    await rename(temp, link);
+    try {
+      await rename(temp, link);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+      await rm(temp, { force: true });
+      temp = tempSiblingPath(link);
+      await symlink(target, temp, "dir");
+      await rename(temp, link);
+    }
   } catch (error) {
     await rm(temp, { force: true });
     const code = (error as NodeJS.ErrnoException).code;

@@ -16,7 +16,7 @@ export async function retireCopies(project: Project, entry: CacheEntry, supersed
   const doomed = new Set(superseded.map((folder) => folder.dir));
   for (const link of await allLinks(project.root)) {
     if (!doomed.has(link.target.entryDir)) continue;
-    const moved = await linkAt(link.path, entry);
+    const moved = await linkAt(project.root, link.path, entry);
     if (!moved.ok) return moved;
   }
   await removeFolders(project.store, superseded);
