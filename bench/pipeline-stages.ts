@@ -2,10 +2,11 @@
 // to the repo's, experiments/reference-parity.yaml reading the benchmark's .npz files), forced runs,
 // per-stage medians from `dag status --json`, epoch seconds from curve.json, peak RSS per stage.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
+import { addRepoStages } from "./repo-project.js";
 import type { BenchData } from "./synthetic-data.js";
 import { median } from "./stats.js";
 
@@ -81,9 +82,7 @@ function benchPipeline(epochs: number): string {
 /** A temp project over the data; returns its folder. */
 function makeProject(data: BenchData, epochs: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dag-bench-stages-"));
-  symlinkSync(path.join(REPO, "stages"), path.join(dir, "stages"));
-  symlinkSync(path.join(REPO, "schemas"), path.join(dir, "schemas"));
-  symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+  addRepoStages(dir);
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }) + "\n");
   mkdirSync(path.join(dir, "data"));
   place(data.files.train, path.join(dir, "data/train.npz"));

@@ -118,23 +118,34 @@ export async function readEntry(dir: string, expected: { readonly stage: string;
   return manifest.ok ? ok(entryAt(dir, manifest.value)) : manifest;
 }
 
+/** What is wrong with an entry: a short summary (`W.npy does not match its manifest`) and the same with the evidence. */
+export interface EntryDamage {
+  readonly summary: string;
+  readonly detail: string;
+}
+
 /**
  * Checks that every output in the manifest is still there with its recorded size and hash. Goes
  * through the stat cache: an output whose stat is unchanged is not re-read. The error says what
- * is wrong with the first bad output, in one line.
+ * is wrong with the first bad output.
  */
-export async function verifyEntry(entry: CacheEntry, statCache: StatCache): Promise<Result<void, string>> {
+export async function verifyEntry(entry: CacheEntry, statCache: StatCache): Promise<Result<void, EntryDamage>> {
   for (const [output, recorded] of Object.entries(entry.manifest.outputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const digest = await statCache.digestPath(path.join(entry.outDir, ...output.split("/")));
     if (!digest.ok) {
-      return err(digest.error.reason === "missing" ? `output ${output} is missing` : `output ${output} cannot be read (${digest.error.detail})`);
+      return err(digest.error.reason === "missing" ? damage(`${output} is missing`) : damage(`${output} cannot be read`, digest.error.detail));
     }
     if (digest.value.size !== recorded.size) {
-      return err(`output ${output} has ${digest.value.size} bytes, the manifest says ${recorded.size}`);
+      return err(damage(`${output} does not match its manifest`, `${digest.value.size} bytes, the manifest says ${recorded.size}`));
     }
     if (digest.value.hash !== recorded.hash) {
-      return err(`output ${output} was modified (it hashes to ${digest.value.hash}, the manifest says ${recorded.hash})`);
+      return err(damage(`${output} does not match its manifest`, `it hashes to ${digest.value.hash}, the manifest says ${recorded.hash}`));
     }
   }
   return ok(undefined);
+}
+
+/** An EntryDamage from a summary and, optionally, its evidence. */
+export function damage(summary: string, evidence?: string): EntryDamage {
+  return { summary, detail: evidence === undefined ? summary : `${summary} (${evidence})` };
 }

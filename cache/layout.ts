@@ -14,15 +14,16 @@ export interface CacheLayout {
   readonly logsDir: string;
   /** `.dag/corrupt/`: entries that failed verification, moved aside for inspection. */
   readonly corruptDir: string;
-  /** `.dag/current/<name>`: the key of the current entry of each stage (and of each variant link). */
-  readonly currentDir: string;
   /** `.dag/lock`: held by the process that runs stages. */
   readonly lockFile: string;
   /** `.dag/stat-cache.json`: file stat → content hash, so unchanged files are not re-read. */
   readonly statCacheFile: string;
 }
 
-const STAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+/** The longest stage name the store takes: with a key and a suffix it must stay one path component (at most 255 bytes). */
+export const MAX_STAGE_NAME = 100;
+
+const STAGE_NAME = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,${MAX_STAGE_NAME - 1}}$`);
 
 /** True when `stage` is usable as a path component by the cache: 1–100 of `A–Z a–z 0–9 . _ -`, no leading dot. */
 export function isValidStageName(stage: string): boolean {
@@ -39,8 +40,8 @@ export function assertStageName(stage: string): void {
 const LINK_NAME = /^[A-Za-z0-9_][A-Za-z0-9._=,@%~+-]{0,199}$/;
 
 /**
- * True when `name` is usable as the name of an `artifacts/` link and its `.dag/current/` record: a
- * stage name, or a stage variant's name such as `ridge@alpha=0.01` (also `= , @ % ~ +`; at most 200 characters).
+ * True when `name` is usable as the name of an `artifacts/` link: a stage name, or a stage
+ * variant's name such as `ridge@alpha=0.01` (also `= , @ % ~ +`; at most 200 characters).
  */
 export function isValidLinkName(name: string): boolean {
   return LINK_NAME.test(name);
@@ -62,7 +63,6 @@ export function cacheLayout(dagDirPath: string): CacheLayout {
     tmpDir: path.join(dagDir, "tmp"),
     logsDir: path.join(dagDir, "logs"),
     corruptDir: path.join(dagDir, "corrupt"),
-    currentDir: path.join(dagDir, "current"),
     lockFile: path.join(dagDir, "lock"),
     statCacheFile: path.join(dagDir, "stat-cache.json"),
   };
@@ -72,12 +72,6 @@ export function cacheLayout(dagDirPath: string): CacheLayout {
 export function entryDirOf(layout: CacheLayout, stage: string, key: StageKey): string {
   assertStageName(stage);
   return path.join(layout.entriesDir, stage, key);
-}
-
-/** `<root>/artifacts/<name>`: the link to the outputs of the current entry of a stage (or of one of its variants). */
-export function artifactLinkOf(root: string, name: string): string {
-  assertLinkName(name);
-  return path.join(path.resolve(root), "artifacts", name);
 }
 
 /** A compact UTC timestamp usable in file names: `2024-05-01T12-30-45.123Z`. */

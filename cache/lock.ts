@@ -2,10 +2,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
 import { link, mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { tempSiblingPath } from "./atomic-write.js";
 import { cacheLayout } from "./layout.js";
+import { bootId, ownIdentity, runsNode, startTicksOf, startTimeOf } from "./process-identity.js";
 import { err, ok, type Result } from "./result.js";
+import { isWriteError, writeFailureOf, type WriteFailure } from "./write-failure.js";
 
 /** Who holds the lock, as written in `.dag/lock`. */
 export interface LockHolder {
@@ -14,6 +17,8 @@ export interface LockHolder {
   readonly startedAt: string;
   /** The holder's command line, for the "waiting for …" message. */
   readonly command?: string;
+  /** The machine the holder runs on (a store on a shared disk can be locked from another host). */
+  readonly host?: string;
 }
 
 /** The lock is held by a live process (and `wait` was false). */
@@ -21,6 +26,14 @@ export interface LockHeld {
   readonly reason: "held";
   readonly holder: LockHolder;
 }
+
+/** The wait for the lock was given up (Ctrl-C): the signal passed in was aborted. */
+export interface LockInterrupted {
+  readonly reason: "interrupted";
+}
+
+/** Why acquireLock returned without the lock. */
+export type LockError = LockHeld | LockInterrupted | WriteFailure;
 
 /** Options of acquireLock. */
 export interface AcquireLockOptions {
@@ -32,6 +45,11 @@ export interface AcquireLockOptions {
   readonly pollMs?: number;
   /** The command line recorded for others to see; `process.argv` joined by default. */
   readonly command?: string;
+  /** Aborting it (Ctrl-C) ends a wait at once with `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** Called once when the wait has lasted `noticeAfterMs` (default 30 s): time to say who holds the lock and how to clear it. */
+  readonly onLongWait?: (holder: LockHolder) => void;
+  readonly noticeAfterMs?: number;
 }
 
 /** A held lock. */
@@ -45,9 +63,14 @@ export interface RunLock {
   releaseSync(): void;
 }
 
-/** The lock file's content: the holder plus a token telling this acquisition from any other. */
+/**
+ * The lock file's content: the holder, a token telling this acquisition from any other, and what
+ * tells the holder's process from a later one that got its pid (boot id and process start time).
+ */
 interface LockRecord extends LockHolder {
   readonly token: string;
+  readonly bootId?: string;
+  readonly startTicks?: number;
 }
 
 /** Tokens of the locks (and take-over guards) held by this process: a holder with our pid but another token is a dead run whose pid was reused. */
@@ -55,45 +78,65 @@ const liveTokens = new Set<string>();
 
 /**
  * Takes `<dagDir>/lock`. The file is created complete or not at all (written to a temporary file,
- * then hard-linked into place, which fails if it exists). A lock whose holder is dead
- * (`process.kill(pid, 0)` says ESRCH) or unreadable is taken over: under a short-lived guard file
- * `lock.takeover`, the lock is re-read and, if unchanged, replaced by ours with a rename. A live
- * holder means `held`, or with `wait` polling until it is gone (onWait is called once).
+ * then hard-linked into place, which fails if it exists). A lock whose holder is gone is taken
+ * over: its pid names no process, or a process that started after it (a reused pid: the lock
+ * records its holder's start time and boot id), or it is unreadable. Under a short-lived guard
+ * file `lock.takeover` the lock is re-read and, if unchanged, replaced by ours with a rename. A
+ * live holder means `held`, or with `wait` polling until it is gone (onWait is called once,
+ * onLongWait once after noticeAfterMs). Aborting `signal` ends the wait with `interrupted`; a
+ * lock that cannot be written (a full disk) is a WriteFailure.
  */
-export async function acquireLock(dagDir: string, options: AcquireLockOptions): Promise<Result<RunLock, LockHeld>> {
+export async function acquireLock(dagDir: string, options: AcquireLockOptions): Promise<Result<RunLock, LockError>> {
   const lockFile = cacheLayout(dagDir).lockFile;
   const pollMs = options.pollMs ?? 200;
-  await mkdir(path.dirname(lockFile), { recursive: true });
+  const identity = ownIdentity();
   const record: LockRecord = {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     command: options.command ?? process.argv.join(" "),
+    host: identity.host,
     token: randomBytes(12).toString("hex"),
+    ...(identity.bootId === undefined ? {} : { bootId: identity.bootId }),
+    ...(identity.startTicks === undefined ? {} : { startTicks: identity.startTicks }),
   };
   const text = `${JSON.stringify(record)}\n`;
   // Known before the file exists, so a concurrent acquirer in this process never mistakes it for a dead run's.
   liveTokens.add(record.token);
+  const giveUp = <E extends LockError>(error: E): Result<RunLock, LockError> => {
+    liveTokens.delete(record.token);
+    return err(error);
+  };
+  const waitStarted = performance.now();
   let waited = false;
-  for (;;) {
-    if (await createExclusive(lockFile, text)) return ok(heldLock(lockFile, record));
-    const current = await readLock(lockFile);
-    if (current === undefined) continue;
-    if (current.record === undefined || !isAlive(current.record)) {
-      const outcome = await takeOver(lockFile, current.raw, text);
-      if (outcome === "taken") return ok(heldLock(lockFile, record));
-      if (outcome === "busy") await sleep(Math.min(pollMs, 50));
-      continue;
+  let noticed = false;
+  try {
+    await mkdir(path.dirname(lockFile), { recursive: true });
+    for (;;) {
+      if (options.signal?.aborted) return giveUp({ reason: "interrupted" });
+      if (await createExclusive(lockFile, text)) return ok(heldLock(lockFile, record));
+      const current = await readLock(lockFile);
+      if (current === undefined) continue;
+      if (current.record === undefined || !isAlive(current.record)) {
+        const outcome = await takeOver(lockFile, current.raw, text);
+        if (outcome === "taken") return ok(heldLock(lockFile, record));
+        if (outcome === "busy") await sleep(Math.min(pollMs, 50), options.signal);
+        continue;
+      }
+      const holder = holderOf(current.record);
+      if (!options.wait) return giveUp({ reason: "held", holder });
+      if (!waited) {
+        waited = true;
+        options.onWait?.(holder);
+      }
+      if (!noticed && performance.now() - waitStarted >= (options.noticeAfterMs ?? 30_000)) {
+        noticed = true;
+        options.onLongWait?.(holder);
+      }
+      await sleep(pollMs, options.signal);
     }
-    const holder = holderOf(current.record);
-    if (!options.wait) {
-      liveTokens.delete(record.token);
-      return err({ reason: "held", holder });
-    }
-    if (!waited) {
-      waited = true;
-      options.onWait?.(holder);
-    }
-    await sleep(pollMs);
+  } catch (error) {
+    if (!isWriteError(error)) throw error;
+    return giveUp(await writeFailureOf(lockFile, error));
   }
 }
 
@@ -198,27 +241,63 @@ function parseRecord(raw: string): LockRecord | undefined {
       startedAt: parsed.startedAt,
       token: typeof parsed.token === "string" ? parsed.token : "",
       ...(typeof parsed.command === "string" ? { command: parsed.command } : {}),
+      ...(typeof parsed.host === "string" ? { host: parsed.host } : {}),
+      ...(typeof parsed.bootId === "string" ? { bootId: parsed.bootId } : {}),
+      ...(Number.isSafeInteger(parsed.startTicks) ? { startTicks: parsed.startTicks as number } : {}),
     };
   } catch {
     return undefined;
   }
 }
 
-/** Whether the holder is a live process; our own pid counts only with a token we hold (else: a reused pid). */
+/** A lock taken within this margin after its pid's process started may still be that process's (clock granularity). */
+const START_MARGIN_MS = 2000;
+
+/**
+ * Whether the holder is still the live process that wrote the lock. Our own pid counts only with a
+ * token we hold. A holder on another host cannot be checked and counts as live. On this host: a
+ * lock from before the last boot, a pid with no process, or a pid whose process started at another
+ * time than recorded (or, for a lock without a start time, one that is not Node or started after
+ * the lock was taken) is dead.
+ */
 function isAlive(record: LockRecord): boolean {
   if (record.pid === process.pid) return liveTokens.has(record.token);
+  if (record.host !== undefined && record.host !== os.hostname()) return true;
+  if (record.bootId !== undefined && bootId() !== undefined && record.bootId !== bootId()) return false;
   try {
     process.kill(record.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
   }
+  if (record.startTicks !== undefined) {
+    const now = startTicksOf(record.pid);
+    return now === undefined || now === record.startTicks;
+  }
+  // A lock of an older dag, without a start time: its holder ran Node and started before it took the lock.
+  if (runsNode(record.pid) === false) return false;
+  const started = startTimeOf(record.pid);
+  const locked = Date.parse(record.startedAt);
+  return started === undefined || Number.isNaN(locked) || started <= locked + START_MARGIN_MS;
 }
 
 function holderOf(record: LockRecord): LockHolder {
-  return { pid: record.pid, startedAt: record.startedAt, ...(record.command === undefined ? {} : { command: record.command }) };
+  return {
+    pid: record.pid,
+    startedAt: record.startedAt,
+    ...(record.command === undefined ? {} : { command: record.command }),
+    ...(record.host === undefined ? {} : { host: record.host }),
+  };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` is aborted meanwhile. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -7,6 +7,7 @@ import { folderDigest, hashErrorOf, hashFileContent, isContentHash, type Content
 import { listFolderFiles } from "./folder-walk.js";
 import { cacheLayout } from "./layout.js";
 import { err, ok, type Result } from "./result.js";
+import { tryWrite, type WriteFailure } from "./write-failure.js";
 
 /** Hooks into hashing; the cache never prints, it reports. */
 export interface StatCacheOptions {
@@ -135,10 +136,11 @@ export class StatCache {
   /**
    * Writes the stat cache atomically (temp file + rename), only if something changed. Entries not
    * used by this process whose file no longer exists are dropped. Two processes saving at once
-   * race to the last rename; the loser's new entries are simply re-hashed next time.
+   * race to the last rename; the loser's new entries are simply re-hashed next time. A write that
+   * fails (a full disk) leaves the old file whole and is returned: it is only a cache.
    */
-  async save(): Promise<void> {
-    if (!this.dirty) return;
+  async save(): Promise<Result<void, WriteFailure>> {
+    if (!this.dirty) return ok(undefined);
     const stale = [...this.entries.keys()].filter((file) => !this.touched.has(file));
     await forEachLimited(stale, 64, async (file) => {
       try {
@@ -149,9 +151,12 @@ export class StatCache {
     });
     const files: Record<string, CachedStat> = {};
     for (const file of [...this.entries.keys()].sort()) files[file] = this.entries.get(file) as CachedStat;
-    await mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ version: FORMAT_VERSION, files }));
-    this.dirty = false;
+    const written = await tryWrite(this.file, async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await writeFileAtomic(this.file, JSON.stringify({ version: FORMAT_VERSION, files }));
+    });
+    if (written.ok) this.dirty = false;
+    return written;
   }
 
   private async digestFolder(absDir: string, options: DigestOptions): Promise<Result<PathDigest, HashError>> {

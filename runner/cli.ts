@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs";
 import { HELP, parseCommand } from "./cli-args.js";
 import { formatConfigErrors } from "./config/config-error.js";
 import { openProject } from "./project.js";
+import { isWriteError, writeFailureOf } from "../cache/write-failure.js";
 import { terminalOutput } from "./reporters/output.js";
+import { writeFailureText } from "./reporters/write-failure-text.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const output = terminalOutput();
@@ -37,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "gc": {
       const project = await openProject(command.file);
       if (!project.ok) {
-        output.error(formatConfigErrors(project.error, { color: command.color && process.stderr.isTTY === true }));
+        output.styledError(formatConfigErrors(project.error, { color: command.color && process.stderr.isTTY === true }));
         return 2;
       }
       // Each command loads only its own modules: listr2 and execa cost a status call a third of its time.
@@ -58,26 +60,32 @@ async function main(argv: readonly string[]): Promise<number> {
           const { reportCommand } = await import("./commands/report.js");
           return reportCommand(project.value, command, output);
         }
-        case "gc": {
-          const { gcCommand } = await import("./commands/gc.js");
-          return gcCommand(project.value, command, output);
-        }
         case "run":
+        case "gc":
           break;
       }
-      const { runCommand } = await import("./commands/run.js");
+      // run and gc wait for the lock and run stages: Ctrl-C stops them cleanly (a second one at once).
       const controller = new AbortController();
       let interrupts = 0;
       const onSignal = (): void => {
         interrupts += 1;
         if (interrupts > 1) process.exit(130);
-        output.error("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…");
+        output.error("\ninterrupted: stopping (Ctrl-C again to quit at once)…");
         controller.abort();
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        if (command.name === "gc") {
+          const { gcCommand } = await import("./commands/gc.js");
+          return await gcCommand(project.value, command, output, controller.signal);
+        }
+        const { runCommand } = await import("./commands/run.js");
         return await runCommand(project.value, command, output, controller.signal);
+      } catch (error) {
+        if (!isWriteError(error)) throw error;
+        output.error(`dag: ${writeFailureText(await writeFailureOf(project.value.dagDir, error), project.value.root)}`);
+        return 1;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

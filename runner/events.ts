@@ -1,15 +1,29 @@
 // What a run reports as it goes: the executor emits RunEvents, reporters alone turn them into output.
 import type { StageKey } from "../cache/digest.js";
+import type { LockHolder } from "../cache/lock.js";
+import type { WriteFailure } from "../cache/write-failure.js";
 
-/** Why a stage that ran did not produce an entry: part of the stage contract. */
-export type { StageFailure } from "../schemas/stage-contract.js";
-import type { StageFailure } from "../schemas/stage-contract.js";
+/**
+ * Why a stage that ran did not produce an entry. `freeBytes` on a stage's own failure is set when
+ * the disk holding `.dag/` was (nearly) full at the time: the likely cause; `logLost` when its log
+ * could not be written to the end (the error code): its tail then comes from memory.
+ */
+export type StageFailure =
+  | { readonly reason: "exit"; readonly exitCode: number; readonly logFile: string; readonly logTail: readonly string[]; readonly freeBytes?: number; readonly logLost?: string }
+  | { readonly reason: "signal"; readonly signal: string; readonly logFile: string; readonly logTail: readonly string[]; readonly freeBytes?: number; readonly logLost?: string }
+  | { readonly reason: "missing-outputs"; readonly missing: readonly string[]; readonly logFile: string; readonly logTail: readonly string[] }
+  | { readonly reason: "spawn"; readonly message: string }
+  | { readonly reason: "unreadable-input"; readonly path: string; readonly detail: string }
+  | { readonly reason: "artifacts"; readonly path: string; readonly detail: string }
+  /** The runner could not write the store (a full disk): the store is as it was before the stage. */
+  | { readonly reason: "write-failed"; readonly failure: WriteFailure; readonly logFile: string | undefined }
+  | { readonly reason: "interrupted"; readonly logFile: string };
 
 export type RunEvent =
   /** The stages this run considers, in order; reporters draw one row each. */
-  | { readonly type: "run-start"; readonly stages: readonly string[]; readonly dryRun: boolean }
-  /** Another `dag run` holds the project lock; this one waits. */
-  | { readonly type: "lock-wait"; readonly holderPid: number; readonly since: string }
+  | { readonly type: "run-start"; readonly stages: readonly string[]; readonly dryRun: boolean; readonly headlines: Readonly<Record<string, readonly string[]>> }
+  /** Another `dag run` holds the project lock; this one waits (`long`: still, after a long wait). */
+  | { readonly type: "lock-wait"; readonly holder: LockHolder; readonly long: boolean; readonly lockFile: string }
   /** A stage's outputs were found in the cache: no process started. */
   | { readonly type: "stage-cached"; readonly stage: string; readonly key: StageKey; readonly metrics: Readonly<Record<string, number>>; readonly restored: boolean }
   /** A stage process started (or, in a dry run, would start) for these reasons. */

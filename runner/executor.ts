@@ -1,14 +1,18 @@
 // Runs a selection of stages in dependency order: cache hits start nothing, misses run as child
-// processes into temporary folders that become cache entries only when they succeed.
+// processes into temporary folders that become cache entries only when they succeed; one key runs once.
 import path from "node:path";
 import type { CacheEntry } from "../cache/cache-entry.js";
 import type { StageKey } from "../cache/digest.js";
+import { freeBytesAt, isWriteError, writeFailureOf } from "../cache/write-failure.js";
+import { linkEntry, readLinkTarget, type LinkError } from "./artifact-links.js";
+import { resolveStage } from "./dag-walk.js";
 import { asEntryRecord, type EntryRecord } from "./entry-record.js";
-import { previousInputs } from "./previous-inputs.js";
 import type { EmitEvent, StageFailure } from "./events.js";
+import { previousInputs } from "./previous-inputs.js";
 import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
 import type { Job } from "../schemas/stage-contract.js";
+import { retireCopies } from "./store-repair.js";
 import { outputPaths, runStageProcess } from "./stage-process.js";
 import { staleReasons } from "./stale-reasons.js";
 import type { KeyInputs } from "./stage-key.js";
@@ -36,6 +40,9 @@ export interface RunSummary {
 
 type Outcome = "done" | "cached" | "failed" | "skipped" | "would-run";
 
+/** Below this much free space on the disk holding `.dag/`, a stage's failure is put down to the full disk. */
+const FULL_DISK_BYTES = 1024 * 1024;
+
 /** Why a stage will run, in words. */
 async function runReasons(project: Project, stage: StageSpec, inputs: KeyInputs, forced: boolean): Promise<string[]> {
   if (forced) return ["--force"];
@@ -48,18 +55,33 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
   const { pipeline } = project;
   const outcome = new Map<string, Outcome>();
   const resolved = new Map<string, CacheEntry>();
+  /** `stage\0key` → the run computing that entry in this run: variants that resolve to one key run it once. */
+  const computing = new Map<string, Promise<CacheEntry | undefined>>();
   const pending = [...options.stages];
   const running = new Map<string, Promise<void>>();
-  emit({ type: "run-start", stages: options.stages, dryRun: options.dryRun });
+  const headlines = Object.fromEntries(options.stages.map((name) => [name, pipeline.stages.get(name)?.metrics ?? []]));
+  emit({ type: "run-start", stages: options.stages, dryRun: options.dryRun, headlines });
 
   const specOf = (name: string): StageSpec => {
     const spec = pipeline.stages.get(name);
     if (spec === undefined) throw new Error(`internal: unknown stage ${name}`);
     return spec;
   };
-  const upstreamOf = (spec: StageSpec): string[] => [
-    ...new Set(spec.deps.flatMap((d) => (d.kind === "output" ? [d.from] : []))),
-  ];
+  const upstreamOf = (spec: StageSpec): string[] => [...new Set(spec.deps.flatMap((d) => (d.kind === "output" ? [d.from] : [])))];
+  const fail = (name: string, failure: StageFailure): void => {
+    outcome.set(name, "failed");
+    emit({ type: "stage-failed", stage: name, failure });
+  };
+  /** Points the stage's link at `entry` and records it as the stage's result; false (reported) when the link cannot be made. */
+  const settleOn = async (spec: StageSpec, entry: CacheEntry): Promise<boolean> => {
+    const linked = await linkEntry(project.links, spec.artifact, entry);
+    if (!linked.ok) {
+      fail(spec.name, linkFailure(linked.error));
+      return false;
+    }
+    resolved.set(spec.name, entry);
+    return true;
+  };
 
   const settle = async (name: string): Promise<void> => {
     const spec = specOf(name);
@@ -70,47 +92,60 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       emit({ type: "stage-skipped", stage: name, because: `upstream ${blocked} ${outcome.get(blocked) === "failed" ? "failed" : "did not run"}` });
       return;
     }
-    const willRun = ups.filter((u) => outcome.get(u) === "would-run");
-    if (willRun.length > 0) {
+    const resolution = await resolveStage(project, spec, resolved, options.force ? "skip" : options.dryRun ? "inspect" : "repair");
+    if (resolution.kind === "waiting") {
+      // Only in a dry run: upstream stages that would run have no entry to key this one from.
       outcome.set(name, "would-run");
-      emit({ type: "stage-start", stage: name, key: undefined, reasons: willRun.map((u) => `upstream ${u} will run`) });
+      emit({ type: "stage-start", stage: name, key: undefined, reasons: resolution.upstream.map((u) => `upstream ${u} will run`) });
       return;
     }
-    const keyed = await project.keys.resolve(spec, resolved);
-    if (!keyed.ok) {
-      outcome.set(name, "failed");
-      emit({ type: "stage-failed", stage: name, failure: { reason: "unreadable-input", path: keyed.error.error.path, detail: keyed.error.error.detail } });
+    if (resolution.kind === "unhashable") {
+      fail(name, { reason: "unreadable-input", path: resolution.error.path, detail: resolution.error.detail });
       return;
     }
-    const { key, inputs } = keyed.value;
-    if (!options.force) {
-      const hit = await project.store.lookup(spec.base, key);
-      if (hit.ok) {
-        const restored = (await project.store.getCurrent(spec.artifact)) !== key;
-        if (!options.dryRun) {
-          const linked = await project.store.setCurrent(project.root, spec.base, hit.value, spec.artifact);
-          if (!linked.ok) {
-            outcome.set(name, "failed");
-            emit({ type: "stage-failed", stage: name, failure: { reason: "artifacts", path: linked.error.path, detail: linked.error.detail } });
-            return;
-          }
-        }
-        resolved.set(name, hit.value);
-        outcome.set(name, "cached");
-        emit({ type: "stage-cached", stage: name, key, metrics: asEntryRecord(hit.value.manifest.record)?.metrics ?? {}, restored });
+    const { key, inputs } = resolution;
+    if (resolution.kind === "cached") {
+      const before = await readLinkTarget(project.links, spec.artifact);
+      const restored = before.state !== "entry" || before.key !== key;
+      if (!options.dryRun && !(await settleOn(spec, resolution.entry))) return;
+      if (options.dryRun) resolved.set(name, resolution.entry);
+      outcome.set(name, "cached");
+      emit({ type: "stage-cached", stage: name, key, metrics: asEntryRecord(resolution.entry.manifest.record)?.metrics ?? {}, restored });
+      return;
+    }
+    if (resolution.damaged !== undefined) {
+      emit({ type: "warning", message: `stage ${name}: cache entry ${key} is corrupt (${resolution.damaged.detail}); it was moved aside and the stage re-runs` });
+    }
+    const id = `${spec.base}\0${key}`;
+    const twin = computing.get(id);
+    if (twin !== undefined && !options.dryRun) {
+      // Another variant resolves to the very same key: its run is this stage's run.
+      const entry = await twin;
+      if (entry === undefined) {
+        outcome.set(name, "skipped");
+        emit({ type: "stage-skipped", stage: name, because: "the variant computing the same entry failed" });
         return;
       }
-      if (hit.error.reason === "corrupt") {
-        emit({ type: "warning", message: `stage ${name}: cache entry ${key} is corrupt (${hit.error.detail}); it was moved aside and the stage re-runs` });
-      }
+      if (!(await settleOn(spec, entry))) return;
+      outcome.set(name, "cached");
+      emit({ type: "stage-cached", stage: name, key, metrics: asEntryRecord(entry.manifest.record)?.metrics ?? {}, restored: true });
+      return;
     }
-    const reasons = await runReasons(project, spec, inputs, options.force);
-    emit({ type: "stage-start", stage: name, key, reasons });
     if (options.dryRun) {
+      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
       outcome.set(name, "would-run");
       return;
     }
-    const entry = await runOne(project, spec, key, inputs, resolved, options.force, options.signal, emit);
+    // Claimed before anything is awaited, so a variant settling alongside finds it.
+    let finish: (entry: CacheEntry | undefined) => void = () => undefined;
+    computing.set(id, new Promise((resolve) => (finish = resolve)));
+    let entry: CacheEntry | undefined;
+    try {
+      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
+      entry = await runOne(project, spec, key, inputs, resolved, options.force, options.signal, emit);
+    } finally {
+      finish(entry);
+    }
     if (entry === undefined) {
       outcome.set(name, "failed");
       return;
@@ -126,9 +161,9 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       if (running.size >= options.jobs) break;
       pending.splice(pending.indexOf(name), 1);
       const task = settle(name)
-        .catch((error: unknown) => {
-          outcome.set(name, "failed");
-          emit({ type: "stage-failed", stage: name, failure: { reason: "spawn", message: error instanceof Error ? error.message : String(error) } });
+        .catch(async (error: unknown) => {
+          if (isWriteError(error)) fail(name, { reason: "write-failed", failure: await writeFailureOf(project.dagDir, error), logFile: undefined });
+          else fail(name, { reason: "spawn", message: error instanceof Error ? error.message : String(error) });
         })
         .finally(() => running.delete(name));
       running.set(name, task);
@@ -141,7 +176,10 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     outcome.set(name, "skipped");
     emit({ type: "stage-skipped", stage: name, because: options.signal.aborted ? "the run was interrupted" : "not reached" });
   }
-  await project.stats.save();
+  if (!options.dryRun) {
+    const saved = await project.stats.save();
+    if (!saved.ok) emit({ type: "warning", message: `the stat cache was not saved (${saved.error.detail} writing ${path.relative(project.root, saved.error.path)}); the next run re-hashes unchanged files once` });
+  }
 
   const count = (o: Outcome): number => [...outcome.values()].filter((v) => v === o).length;
   const summary = {
@@ -166,7 +204,13 @@ async function runOne(
   signal: AbortSignal,
   emit: EmitEvent,
 ): Promise<CacheEntry | undefined> {
-  const pending = await project.store.begin(spec.base, key);
+  const failed = (failure: StageFailure): undefined => {
+    emit({ type: "stage-failed", stage: spec.name, failure });
+    return undefined;
+  };
+  const begun = await project.store.begin(spec.base, key);
+  if (!begun.ok) return failed({ reason: "write-failed", failure: begun.error, logFile: undefined });
+  const pending = begun.value;
   const deps: Record<string, string> = {};
   for (const dep of spec.deps) {
     if (dep.kind === "output") {
@@ -186,22 +230,30 @@ async function runOne(
     seed: spec.seed,
   };
   const startedAt = new Date().toISOString();
-  const result = await runStageProcess({
-    moduleAbs: path.join(project.root, spec.module),
-    job,
-    cwd: project.root,
-    jobFile: path.join(pending.dir, "job.json"),
-    logFile: pending.logFile,
-    signal,
-    onMessage: (message) => {
-      if (message.type === "progress") emit({ ...message, type: "stage-progress", stage: spec.name });
-      else if (message.type === "metrics") emit({ type: "stage-metrics", stage: spec.name, values: message.values });
-    },
-  });
+  let result;
+  try {
+    result = await runStageProcess({
+      moduleAbs: path.join(project.root, spec.module),
+      job,
+      cwd: project.root,
+      jobFile: path.join(pending.dir, "job.json"),
+      logFile: pending.logFile,
+      signal,
+      onMessage: (message) => {
+        if (message.type === "progress") emit({ ...message, type: "stage-progress", stage: spec.name });
+        else if (message.type === "metrics") emit({ type: "stage-metrics", stage: spec.name, values: message.values });
+      },
+    });
+  } catch (error) {
+    if (!isWriteError(error)) throw error;
+    const failure = await writeFailureOf(pending.dir, error);
+    return failed({ reason: "write-failed", failure, logFile: await project.store.discard(pending) });
+  }
   if (result.failure !== undefined) {
     const logFile = await project.store.discard(pending);
-    emit({ type: "stage-failed", stage: spec.name, failure: withLog(result.failure, logFile) });
-    return undefined;
+    const free = result.failure.reason === "exit" || result.failure.reason === "signal" ? await freeBytesAt(project.dagDir) : undefined;
+    const full = free !== undefined && free < FULL_DISK_BYTES ? { freeBytes: free } : {};
+    return failed({ ...withLog(result.failure, logFile), ...full } as StageFailure);
   }
   const record: EntryRecord = {
     inputs,
@@ -214,18 +266,24 @@ async function runOne(
   // A forced re-run replaces the entry it re-computed: its outputs and timing are the ones asked for.
   const committed = await project.store.commit(pending, spec.outs, record, { replace: force });
   if (!committed.ok) {
-    const logFile = await project.store.discard(pending);
-    const missing = committed.error.reason === "missing-outputs" ? committed.error.missing : [];
-    emit({ type: "stage-failed", stage: spec.name, failure: { reason: "missing-outputs", missing, logFile, logTail: [] } });
-    return undefined;
+    const error = committed.error;
+    if (error.reason === "write-failed") return failed({ reason: "write-failed", failure: error.failure, logFile: error.logFile });
+    const missing = error.reason === "missing-outputs" ? error.missing : error.invalid.map((i) => `${i.output} (${i.detail})`);
+    return failed({ reason: "missing-outputs", missing, logFile: error.logFile, logTail: [] });
   }
-  const linked = await project.store.setCurrent(project.root, spec.base, committed.value, spec.artifact);
-  if (!linked.ok) {
-    emit({ type: "stage-failed", stage: spec.name, failure: { reason: "artifacts", path: linked.error.path, detail: linked.error.detail } });
-    return undefined;
-  }
+  const linked = await linkEntry(project.links, spec.artifact, committed.value);
+  if (!linked.ok) return failed(linkFailure(linked.error));
+  // Only now that the link shows the new copy can the copies it replaced go (links elsewhere are moved first).
+  const retired = await retireCopies(project, committed.value, committed.value.superseded);
+  if (!retired.ok) emit({ type: "warning", message: `stage ${spec.name}: an older copy of its entry stays until the next run (${retired.error.detail})` });
   emit({ type: "stage-done", stage: spec.name, key, seconds: result.seconds, metrics: result.metrics });
   return committed.value;
+}
+
+/** A link that could not be made, as a stage failure. */
+function linkFailure(error: LinkError): StageFailure {
+  if (error.reason === "write-failed") return { reason: "write-failed", failure: error, logFile: undefined };
+  return { reason: "artifacts", path: error.path, detail: error.detail };
 }
 
 /** Points a failure at the log's final resting place (the pending folder is gone by then). */

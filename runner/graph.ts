@@ -185,3 +185,26 @@ export function selectStages(p: Pipeline, options: { targets?: readonly string[]
   const selected = upstreamOf(p, names);
   return ok(order.filter((name) => selected.has(name)));
 }
+
+/**
+ * The pipeline's stages (names as in the file) in dependency order: all of them, or those named in
+ * `targets` (a variant's name stands for its stage).
+ */
+export function baseStages(p: Pipeline, targets: readonly string[]): Result<string[], UnknownStage> {
+  const order: string[] = [];
+  for (const name of topoOrder(p)) {
+    const base = p.stages.get(name)?.base ?? name;
+    if (!order.includes(base)) order.push(base);
+  }
+  if (targets.length === 0) return ok(order);
+  const wanted = new Set<string>();
+  for (const target of targets) {
+    const base = order.includes(target) ? target : p.stages.get(target)?.base;
+    if (base === undefined) {
+      const hint = didYouMeanHint(target, order);
+      return err({ reason: "unknown-stage", name: target, ...(hint === undefined ? {} : { hint }) });
+    }
+    wanted.add(base);
+  }
+  return ok(order.filter((name) => wanted.has(name)));
+}

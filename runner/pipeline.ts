@@ -1,4 +1,5 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { PlotSpec } from "./declarations.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
 export interface Pipeline {
@@ -15,6 +16,8 @@ export interface Pipeline {
   readonly stages: ReadonlyMap<string, StageSpec>;
   /** The `sweep` block's axes in file order; empty when there is none. */
   readonly sweep: readonly SweepAxis[];
+  /** The top-level `env:` list: environment variables whose values go into every stage's key. */
+  readonly env: readonly string[];
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */
@@ -59,6 +62,12 @@ export interface StageSpec {
   readonly params: Readonly<Record<string, unknown>>;
   /** params.seed if a number, else the top-level params.seed if a number, else 0. */
   readonly seed: number;
+  /** The environment variables whose values go into the key: the top-level `env:` and the stage's own, sorted, each once. */
+  readonly env: readonly string[];
+  /** Its headline metrics as declared (`metrics:`): names or `*` patterns; empty: the first three it reports. */
+  readonly metrics: readonly string[];
+  /** Its outputs drawn as curves (`plots:`). */
+  readonly plots: readonly PlotSpec[];
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

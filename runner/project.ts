@@ -7,7 +7,8 @@ import { err, ok } from "../cache/result.js";
 import type { ConfigError } from "./config/config-error.js";
 import { loadPipeline } from "./config/load-pipeline.js";
 import type { Pipeline } from "./pipeline.js";
-import { KeyResolver } from "./resolve-key.js";
+import { linkSpaceOf, type LinkSpace } from "./artifact-links.js";
+import { InputHasher } from "./input-hashing.js";
 
 /** Everything a command needs about one project. */
 export interface Project {
@@ -18,7 +19,10 @@ export interface Project {
   readonly pipeline: Pipeline;
   readonly store: CacheStore;
   readonly stats: StatCache;
-  readonly keys: KeyResolver;
+  /** Hashes a stage's inputs and code into its key (once per file per process). */
+  readonly hasher: InputHasher;
+  /** Where this pipeline file's artifacts/ links live (each file has its own). */
+  readonly links: LinkSpace;
 }
 
 /**
@@ -34,7 +38,7 @@ export async function openProject(file: string, cwd = process.cwd()): Promise<Re
   const dagDir = path.join(root, ".dag");
   const stats = await StatCache.open(dagDir);
   const store = new CacheStore(dagDir, stats);
-  return ok({ root, dagDir, pipeline: loaded.value, store, stats, keys: new KeyResolver(root, stats) });
+  return ok({ root, dagDir, pipeline: loaded.value, store, stats, hasher: new InputHasher(root, stats), links: linkSpaceOf(root, absFile) });
 }
 
 /** The same project seen through another pipeline: the file's after `--set` overrides and sweep expansion. */

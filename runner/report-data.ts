@@ -1,7 +1,8 @@
-// What `dag report` draws (pure): training-curve charts from curve.json files and metric-vs-param charts for swept params.
+// What `dag report` draws (pure): curve charts from the outputs a stage declares as plots, and its headline metrics against swept params.
+import { headlineMetrics, plottedFields, type PlotSpec } from "./declarations.js";
 import { canonicalText, showParamValue } from "./param-values.js";
 import type { Pipeline } from "./pipeline.js";
-import type { CatalogRow, StageCatalog } from "./run-catalog.js";
+import type { CatalogRow, StageCatalog } from "./catalog.js";
 import { axisLabel } from "./sweep.js";
 
 /** One line chart, as the page's script draws it with uPlot. */
@@ -21,7 +22,7 @@ export interface ChartSpec {
   readonly series: readonly { readonly label: string; readonly values: readonly (number | null)[]; readonly current: boolean }[];
 }
 
-/** One record of a curve.json: the epoch and its numbers (see stages/lib/train-projector.ts `EpochRecord`). */
+/** One record of a plot file: its x (e.g. the epoch) and its numbers. */
 export type CurveRecord = Readonly<Record<string, number | null>>;
 
 /** A short name for a row in legends: its differing params (`alpha=0.01 loss.infonce=1`), else its key. */
@@ -30,35 +31,29 @@ export function rowLabel(row: CatalogRow, differing: readonly string[]): string 
   return parts.length > 0 ? parts.join(" ") : row.key.slice(0, 10);
 }
 
-/** The metrics a chart shows for a stage: its MRR-style ones, else its first three. */
-export function headlineMetrics(metrics: readonly string[]): string[] {
-  const mrr = metrics.filter((m) => /^(test_)?mrr_/.test(m));
-  return mrr.length > 0 ? mrr : metrics.slice(0, 3);
-}
-
 /**
- * Training curves of one stage: a loss chart and one chart per validation MRR key, one line per
- * entry that wrote curve.json (`curves`: entry key → records; null loss of epoch 0 is a gap).
+ * The curves of one declared plot of a stage: one chart per plotted field (the plot's `y`), one
+ * line per entry that wrote the file (`curves`: entry key → records; a null value is a gap).
  */
-export function curveCharts(catalog: StageCatalog, curves: ReadonlyMap<string, readonly CurveRecord[]>): ChartSpec[] {
+export function curveCharts(catalog: StageCatalog, plot: PlotSpec, curves: ReadonlyMap<string, readonly CurveRecord[]>): ChartSpec[] {
   const rows = catalog.rows.filter((row) => curves.has(row.key));
   if (rows.length === 0) return [];
-  const epochs = [...new Set(rows.flatMap((row) => (curves.get(row.key) ?? []).map((r) => r["epoch"]).filter((e): e is number => typeof e === "number")))].sort((a, b) => a - b);
+  const xs = [...new Set(rows.flatMap((row) => (curves.get(row.key) ?? []).map((r) => r[plot.x]).filter((e): e is number => typeof e === "number")))].sort((a, b) => a - b);
   const keys = [...new Set(rows.flatMap((row) => (curves.get(row.key) ?? []).flatMap((r) => Object.keys(r))))];
-  const metrics = ["loss", ...keys.filter((k) => /^(val_)?mrr_/.test(k))].filter((k) => keys.includes(k));
+  const metrics = plottedFields(plot, keys);
   return metrics.map((metric) => ({
-    title: `${catalog.stage}: ${metric === "loss" ? "training loss" : `validation ${metric}`} per epoch`,
-    xLabel: "epoch",
+    title: `${catalog.stage}: ${metric} per ${plot.x}`,
+    xLabel: plot.x,
     yLabel: metric,
-    x: epochs,
+    x: xs,
     logX: false,
     ticksAtValues: false,
     series: rows.map((row) => {
-      const byEpoch = new Map((curves.get(row.key) ?? []).map((r) => [r["epoch"], r[metric]]));
+      const byX = new Map((curves.get(row.key) ?? []).map((r) => [r[plot.x], r[metric]]));
       return {
         label: rowLabel(row, catalog.differing),
-        values: epochs.map((e) => {
-          const v = byEpoch.get(e);
+        values: xs.map((e) => {
+          const v = byX.get(e);
           return typeof v === "number" && Number.isFinite(v) ? v : null;
         }),
         current: row.current === "yaml",
@@ -83,8 +78,8 @@ export function plottedParams(pipeline: Pipeline, catalog: StageCatalog): string
  * param's values, one line per metric and combination of the other differing params (the newest
  * entry wins where several share a point).
  */
-export function sweepCharts(catalog: StageCatalog, params: readonly string[]): ChartSpec[] {
-  const metrics = headlineMetrics(catalog.metrics);
+export function sweepCharts(catalog: StageCatalog, params: readonly string[], declared: readonly string[]): ChartSpec[] {
+  const metrics = headlineMetrics(catalog.metrics, declared);
   if (metrics.length === 0) return [];
   return params.map((param) => {
     const rows = catalog.rows.filter((row) => param in row.params);

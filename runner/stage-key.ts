@@ -4,7 +4,22 @@ import type { ContentHash, StageKey } from "../cache/digest.js";
 import type { CodeFingerprint } from "./code-fingerprint.js";
 
 /** Bump when the meaning of a key changes, so entries written under the old meaning are never hits. */
-export const KEY_FORMAT = 1;
+export const KEY_FORMAT = 2;
+
+/** The runtime a stage runs on, as it goes into the key. */
+export interface RuntimeInputs {
+  /** The Node major version: V8 and Node's own libraries (zlib, the math library) change numbers between majors. */
+  readonly node: string;
+  /** The operating system (`linux`, `darwin`…): native code and the C library differ. */
+  readonly platform: string;
+  /** The processor architecture (`x64`, `arm64`): floating-point kernels and native builds differ. */
+  readonly arch: string;
+}
+
+/** The runtime of this process, which is the one the stage processes get (they run on the runner's node). */
+export function currentRuntime(): RuntimeInputs {
+  return { node: process.versions.node.split(".")[0] ?? process.versions.node, platform: process.platform, arch: process.arch };
+}
 
 /** Everything that goes into a stage's key; it is also stored in the entry so `status` can say what changed. */
 export interface KeyInputs {
@@ -18,8 +33,12 @@ export interface KeyInputs {
   readonly params: Readonly<Record<string, unknown>>;
   /** The seed handed to the stage: it decides every random draw. */
   readonly seed: number;
-  /** Content of the stage module and every project file it imports: editing the code re-runs the stage. */
-  readonly code: Readonly<Record<string, ContentHash>>;
+  /**
+   * Content of the stage module, of every project file it imports and of every file or folder its
+   * code names with `new URL("…", import.meta.url)` (a build identity, a model folder); a named
+   * file that does not exist is recorded as "absent", so its appearance re-runs the stage too.
+   */
+  readonly code: Readonly<Record<string, ContentHash | "absent">>;
   /** Versions of the packages the code imports (tfjs, …): they shape the numbers. */
   readonly packages: Readonly<Record<string, string>>;
   /** Content hash of every input, upstream outputs included, by input name: content, not upstream keys,
@@ -27,6 +46,14 @@ export interface KeyInputs {
   readonly inputs: Readonly<Record<string, { readonly ref: string; readonly hash: ContentHash }>>;
   /** The declared outputs: an entry must hold every file the stage now promises. */
   readonly outs: readonly string[];
+  /** Node major, platform and architecture: the same code and inputs can round differently on another runtime. */
+  readonly runtime: RuntimeInputs;
+  /**
+   * The environment variables pipeline.yaml declares (`env:` at the top and per stage) → their
+   * values when the key was made, null for unset (an empty value is not unset): they switch code
+   * paths that shape the numbers (e.g. which kernels run). Undeclared variables never enter.
+   */
+  readonly env: Readonly<Record<string, string | null>>;
 }
 
 export function makeKeyInputs(parts: {
@@ -37,6 +64,8 @@ export function makeKeyInputs(parts: {
   code: CodeFingerprint;
   inputs: Readonly<Record<string, { ref: string; hash: ContentHash }>>;
   outs: readonly string[];
+  runtime?: RuntimeInputs;
+  env?: Readonly<Record<string, string | null>>;
 }): KeyInputs {
   return {
     format: KEY_FORMAT,
@@ -48,6 +77,8 @@ export function makeKeyInputs(parts: {
     packages: parts.code.packages,
     inputs: parts.inputs,
     outs: [...parts.outs].sort(),
+    runtime: parts.runtime ?? currentRuntime(),
+    env: parts.env ?? {},
   };
 }
 

@@ -42,14 +42,31 @@ export function staleReasons(before: KeyInputs, now: KeyInputs): string[] {
   for (const file of new Set([...Object.keys(before.code), ...Object.keys(now.code)])) {
     const b = before.code[file];
     const n = now.code[file];
+    if (b === n) continue;
     if (b === undefined) reasons.push(`code ${file} now imported`);
     else if (n === undefined) reasons.push(`code ${file} no longer imported`);
-    else if (b !== n) reasons.push(`code of ${file} changed`);
+    else if (b === "absent") reasons.push(`code ${file} appeared`);
+    else if (n === "absent") reasons.push(`code ${file} disappeared`);
+    else reasons.push(`code of ${file} changed`);
   }
   for (const pkg of new Set([...Object.keys(before.packages), ...Object.keys(now.packages)])) {
     if (before.packages[pkg] !== now.packages[pkg]) reasons.push(`package ${pkg} ${before.packages[pkg] ?? "(none)"} → ${now.packages[pkg] ?? "(none)"}`);
   }
   if (!sameValue(before.outs, now.outs)) reasons.push(`declared outputs changed`);
+  // Entries of an older key format lack these parts: the format reason above says it all.
+  const rb = before.runtime as KeyInputs["runtime"] | undefined;
+  const rn = (now.runtime as KeyInputs["runtime"] | undefined) ?? rb;
+  if (rb !== undefined && rn !== undefined && rb.node !== rn.node) reasons.push(`node ${rb.node} → ${rn.node}`);
+  if (rb !== undefined && rn !== undefined && (rb.platform !== rn.platform || rb.arch !== rn.arch)) reasons.push(`platform ${rb.platform}-${rb.arch} → ${rn.platform}-${rn.arch}`);
+  const eb = (before.env as KeyInputs["env"] | undefined) ?? {};
+  const en = (now.env as KeyInputs["env"] | undefined) ?? {};
+  for (const name of new Set([...Object.keys(eb), ...Object.keys(en)])) {
+    const b = eb[name];
+    const n = en[name];
+    if (b === n) continue;
+    const shown = (value: string | null | undefined): string => (value === undefined ? "(not declared)" : value === null ? "(unset)" : JSON.stringify(value));
+    reasons.push(`env ${name} ${shown(b)} → ${shown(n)}`);
+  }
   if (reasons.length === 0) reasons.push("cache entry missing");
   return reasons;
 }

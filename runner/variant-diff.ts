@@ -1,7 +1,7 @@
 // Compares two cached variants (pure): the params that differ, every metric with its change, and other differences in words.
 import { asEntryRecord } from "./entry-record.js";
 import { canonicalText } from "./param-values.js";
-import type { CatalogRow } from "./run-catalog.js";
+import type { CatalogRow } from "./catalog.js";
 import { staleReasons } from "./stale-reasons.js";
 
 export interface VariantDiff {

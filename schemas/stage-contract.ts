@@ -77,16 +77,6 @@ export const FAILURE_PREFIX = "error: ";
 /** The environment variable naming the job file. */
 export const JOB_ENV = "DAG_JOB";
 
-/** Why a stage that ran did not produce an entry, as the runner reports it. */
-export type StageFailure =
-  | { readonly reason: "exit"; readonly exitCode: number; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "signal"; readonly signal: string; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "missing-outputs"; readonly missing: readonly string[]; readonly logFile: string; readonly logTail: readonly string[] }
-  | { readonly reason: "spawn"; readonly message: string }
-  | { readonly reason: "unreadable-input"; readonly path: string; readonly detail: string }
-  | { readonly reason: "artifacts"; readonly path: string; readonly detail: string }
-  | { readonly reason: "interrupted"; readonly logFile: string };
-
 /** The folder of the JSON schemas, found by walking up from this module (schemas/ from source, dist/schemas/ built). */
 function schemaFile(name: string): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

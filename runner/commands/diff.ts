@@ -1,12 +1,13 @@
 // `dag diff A B`: finds the two entries and prints their params and metrics side by side.
 import type { Command } from "../cli-args.js";
-import { findEntry } from "../entry-ref.js";
+import { findEntry } from "../find-entry.js";
 import { topoOrder } from "../graph.js";
 import { withPipeline, type Project } from "../project.js";
 import type { Output } from "../reporters/output.js";
 import { diffJson, diffText } from "../reporters/diff-report.js";
-import { resolvePipeline } from "../resolve-pipeline.js";
-import { buildCatalog, type CatalogRow } from "../run-catalog.js";
+import { readLinks } from "../artifact-links.js";
+import { damageNotes, resolvePipeline } from "../dag-walk.js";
+import { buildCatalog, type CatalogRow } from "../catalog.js";
 import { expandSweep } from "../sweep.js";
 import { diffVariants } from "../variant-diff.js";
 
@@ -14,7 +15,8 @@ export async function diffCommand(opened: Project, command: Extract<Command, { n
   const project = withPipeline(opened, expandSweep(opened.pipeline));
   const resolved = await resolvePipeline(project, topoOrder(project.pipeline));
   const all = await project.store.list();
-  const currents = await project.store.currentKeys();
+  for (const note of damageNotes(resolved.values())) output.error(`warning: ${note}`);
+  const currents = new Map([...(await readLinks(project.links))].flatMap(([name, target]) => (target.state === "entry" ? [[name, target.key] as const] : [])));
   const a = findEntry(command.a, all, project.pipeline, resolved, currents);
   const b = findEntry(command.b, all, project.pipeline, resolved, currents);
   for (const found of [a, b]) {

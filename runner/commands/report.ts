@@ -1,19 +1,17 @@
-// `dag report`: gathers the catalog, the curve.json of every entry that wrote one and the sweep's charts, and writes one HTML page.
+// `dag report`: gathers the catalog, the plot files its stages declare and the sweep's charts, and writes one HTML page.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "../cli-args.js";
+import type { PlotSpec } from "../declarations.js";
 import { withPipeline, type Project } from "../project.js";
-import { baseStages, readCatalog } from "../read-catalog.js";
+import { readCatalog, type StageCatalog } from "../catalog.js";
+import { baseStages } from "../graph.js";
 import { curveCharts, plottedParams, sweepCharts, type CurveRecord } from "../report-data.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
 import { pipelineGraphSvg } from "../reporters/report-graph.js";
 import { reportHtml } from "../reporters/report-html.js";
-import type { StageCatalog } from "../run-catalog.js";
 import { expandSweep } from "../sweep.js";
-
-/** The file an entry's training curve is in, among its declared outputs. */
-const CURVE_FILE = "curve.json";
 
 export async function reportCommand(opened: Project, command: Extract<Command, { name: "report" }>, output: Output): Promise<number> {
   const project = withPipeline(opened, expandSweep(opened.pipeline));
@@ -22,13 +20,14 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
     output.error(unknownStageText(stages.error));
     return 2;
   }
-  const { catalogs } = await readCatalog(project, stages.value);
-  const warnings: string[] = [];
+  const { catalogs, damage } = await readCatalog(project, stages.value);
+  const warnings: string[] = [...damage];
   const curves = [];
   const sweeps = [];
   for (const catalog of catalogs) {
-    curves.push(...curveCharts(catalog, await readCurves(catalog, warnings)));
-    sweeps.push(...sweepCharts(catalog, plottedParams(project.pipeline, catalog)));
+    const spec = [...project.pipeline.stages.values()].find((s) => s.base === catalog.stage);
+    for (const plot of spec?.plots ?? []) curves.push(...curveCharts(catalog, plot, await readCurves(catalog, plot, warnings)));
+    sweeps.push(...sweepCharts(catalog, plottedParams(project.pipeline, catalog), spec?.metrics ?? []));
   }
   const html = reportHtml({
     title: `dag report — ${path.relative(project.root, project.pipeline.file) || project.pipeline.file}`,
@@ -47,21 +46,21 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
   return 0;
 }
 
-/** The curve.json of each entry of the stage that declared one (entry key → records); unreadable files become warnings. */
-async function readCurves(catalog: StageCatalog, warnings: string[]): Promise<Map<string, CurveRecord[]>> {
+/** The plot file of each entry of the stage that wrote one (entry key → records); unreadable files become warnings. */
+async function readCurves(catalog: StageCatalog, plot: PlotSpec, warnings: string[]): Promise<Map<string, CurveRecord[]>> {
   const curves = new Map<string, CurveRecord[]>();
   for (const row of catalog.rows) {
-    if (row.entry.manifest.outputs[CURVE_FILE] === undefined) continue;
-    const file = path.join(row.entry.outDir, CURVE_FILE);
+    if (row.entry.manifest.outputs[plot.file] === undefined) continue;
+    const file = path.join(row.entry.outDir, ...plot.file.split("/"));
     try {
       const parsed = JSON.parse(await readFile(file, "utf8")) as unknown;
-      if (!Array.isArray(parsed)) throw new Error("not a JSON array of per-epoch records");
+      if (!Array.isArray(parsed)) throw new Error("not a JSON array of records");
       curves.set(
         row.key,
         parsed.filter((r): r is CurveRecord => r !== null && typeof r === "object" && !Array.isArray(r)),
       );
     } catch (error) {
-      warnings.push(`${catalog.stage} ${row.key.slice(0, 10)}: cannot read ${CURVE_FILE} (${(error as Error).message})`);
+      warnings.push(`${catalog.stage} ${row.key.slice(0, 10)}: cannot read ${plot.file} (${(error as Error).message})`);
     }
   }
   return curves;

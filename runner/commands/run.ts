@@ -1,11 +1,13 @@
-// `dag run`: applies --set, expands the sweep, selects stages, takes the project lock, runs what is stale and reports as it goes.
+// `dag run`: applies --set, expands the sweep, selects stages, takes the project lock, repairs what a killed run left, runs what is stale and reports as it goes.
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
+import { repairStore } from "../store-repair.js";
 import { expandSweep } from "../sweep.js";
+import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
 import { RunReporter } from "../reporters/run-reporter.js";
@@ -26,19 +28,23 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     return 2;
   }
   const reporter = new RunReporter({ tty: output.isTTY, out: output.stdout });
+  const lockFile = project.store.layout.lockFile;
   const lock = command.dryRun
     ? undefined
     : await acquireLock(project.dagDir, {
         wait: command.wait,
         command: "dag run",
-        onWait: (holder) => reporter.emit({ type: "lock-wait", holderPid: holder.pid, since: holder.startedAt }),
+        signal,
+        onWait: (holder) => reporter.emit({ type: "lock-wait", holder, long: false, lockFile }),
+        onLongWait: (holder) => reporter.emit({ type: "lock-wait", holder, long: true, lockFile }),
       });
   if (lock !== undefined && !lock.ok) {
-    output.error(`another dag run (pid ${lock.error.holder.pid}, since ${lock.error.holder.startedAt}) holds this project; wait for it or run without --no-wait`);
+    if (lock.error.reason === "interrupted") return 130;
+    output.error(lockErrorText(lock.error, "run", project.root));
     return 1;
   }
   try {
-    if (lock !== undefined) await project.store.sweepTmp();
+    if (lock !== undefined) await repairStore(project);
     const summary = await executeRun(
       project,
       { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal },

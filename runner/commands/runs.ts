@@ -2,11 +2,11 @@
 import type { Command } from "../cli-args.js";
 import { didYouMeanHint } from "../config/did-you-mean.js";
 import { withPipeline, type Project } from "../project.js";
-import { baseStages, readCatalog } from "../read-catalog.js";
+import { readCatalog, sortCatalogs, sortKeys } from "../catalog.js";
+import { baseStages } from "../graph.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
 import { runsCsv, runsJson, runsMarkdown, runsText } from "../reporters/runs-table.js";
-import { sortCatalogs, sortKeys } from "../run-catalog.js";
 import { expandSweep } from "../sweep.js";
 
 export async function runsCommand(opened: Project, command: Extract<Command, { name: "runs" }>, output: Output): Promise<number> {
@@ -16,7 +16,9 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
     output.error(unknownStageText(stages.error));
     return 2;
   }
-  let { catalogs } = await readCatalog(project, stages.value);
+  const read = await readCatalog(project, stages.value);
+  for (const note of read.damage) output.error(`warning: ${note}`);
+  let catalogs = read.catalogs;
   if (command.sort !== undefined) {
     const known = sortKeys(catalogs);
     if (!known.includes(command.sort.key)) {

@@ -16,6 +16,6 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
     return 2;
   }
   const states = await stageStates(project, selected.value);
-  output.out(command.json ? statusJson(states) + "\n" : statusTable(states));
+  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown));
   return 0;
 }

@@ -1,7 +1,11 @@
 // Turns one stage of the parsed file into a draft: module, inputs and outputs checked against the project on disk.
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { MAX_STAGE_NAME } from "../../cache/layout.js";
 import type { DepSpec, SourcePosition } from "../pipeline.js";
+import type { PlotSpec } from "../declarations.js";
+import { readDeclarations } from "./check-declarations.js";
+import { readEnvList } from "./check-env.js";
 import { configError, type ConfigError } from "./config-error.js";
 import { didYouMean } from "./did-you-mean.js";
 import { toOutputPath, toProjectPath } from "./project-path.js";
@@ -22,6 +26,11 @@ export interface StageDraft {
   readonly outsKnown: boolean;
   /** The params as written (mapping, or empty). */
   readonly params: Readonly<Record<string, unknown>>;
+  /** The stage's own `env:` names (checked). */
+  readonly env: readonly string[];
+  /** Its headline metrics and plots (checked). */
+  readonly metrics: readonly string[];
+  readonly plots: readonly PlotSpec[];
 }
 
 const OUTPUT_HINT = "outputs are relative paths inside the stage's output folder, e.g. metrics.json";
@@ -84,6 +93,16 @@ export async function buildStage(
     });
   }
 
+  if (name.length > MAX_STAGE_NAME) {
+    const shown = `${name.slice(0, 24)}…`;
+    errors.push(configError("schema", source.file, source.keySpan(at), `stage name "${shown}" has ${name.length} characters; at most ${MAX_STAGE_NAME} fit the store's folder names`, "shorten it"));
+  }
+  const env = readEnvList(stage["env"], [...at, "env"], source);
+  errors.push(...env.errors);
+
+  const declared = readDeclarations(name, stage, outs, outsKnown, source);
+  errors.push(...declared.errors);
+
   const [module, ...depResults] = await Promise.all([moduleCheck, ...deps]);
   if (module !== undefined && !module.ok) errors.push(module.error);
   const draft: StageDraft = {
@@ -96,6 +115,9 @@ export async function buildStage(
     outs,
     outsKnown,
     params: isRecord(stage["params"]) ? stage["params"] : {},
+    env: env.names,
+    metrics: declared.metrics,
+    plots: declared.plots,
   };
   return { draft, errors };
 }
@@ -112,7 +134,18 @@ async function checkModule(
     return { ok: false, error: configError("bad-path", source.file, span, `module "${written}" is outside the project`, "name the stage's file relative to the project root, e.g. stages/NAME.ts") };
   }
   const found = await kindOf(path.join(root, relative.value));
-  if (found === "file") return { ok: true, value: relative.value };
+  if (found === "file") {
+    // Node loads a module from its real path: one that a symlink leads out of the project is outside it.
+    const [realRoot, realModule] = await Promise.all([realpath(root), realpath(path.join(root, relative.value))]);
+    const inside = toProjectPath(realRoot, realModule);
+    if (!inside.ok) {
+      return {
+        ok: false,
+        error: configError("bad-path", source.file, span, `module "${written}" resolves outside the project (to ${realModule})`, "a stage's module is a file of the project: copy it in rather than linking it"),
+      };
+    }
+    return { ok: true, value: relative.value };
+  }
   if (found === "folder") {
     return { ok: false, error: configError("missing-module", source.file, span, `module ${relative.value} is a folder, not a file`) };
   }

@@ -1,5 +1,6 @@
 // A problem found in a pipeline file, positioned at its line and column, and the printer for a list of them.
 import path from "node:path";
+import { oneLine, terminalSafe } from "../reporters/terminal-text.js";
 
 /** What kind of problem a ConfigError is. */
 export type ConfigErrorReason =
@@ -99,18 +100,19 @@ export function formatConfigErrors(errors: readonly ConfigError[], options: { co
 }
 
 function formatOne(error: ConfigError, style: typeof plain): string {
-  const where = error.line > 0 ? `${error.file}:${error.line}:${error.col}` : error.file;
-  const lines = [`${style.bold(where)} ${style.red("error:")} ${style.bold(error.message)}`];
+  const where = oneLine(error.line > 0 ? `${error.file}:${error.line}:${error.col}` : error.file);
+  const lines = [`${style.bold(where)} ${style.red("error:")} ${style.bold(terminalSafe(error.message))}`];
   if (error.line > 0 && error.sourceLine !== undefined) {
     const number = String(error.line);
     const gutter = " ".repeat(number.length);
-    const source = error.sourceLine.replace(/\r$/, "");
+    // Control characters in the file would move the caret line: they are shown as spaces.
+    const source = error.sourceLine.replace(/\r$/, "").replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, " ");
     // Keep tabs in the underline's indent so the carets line up under the source text.
     const indent = source.slice(0, Math.max(0, error.col - 1)).replace(/[^\t]/g, " ");
     const width = Math.max(1, (error.endCol ?? error.col + 1) - error.col);
     lines.push(`  ${style.cyan(`${number} |`)} ${source}`);
     lines.push(`  ${style.cyan(`${gutter} |`)} ${indent}${style.red("^".repeat(width))}`);
   }
-  if (error.hint !== undefined) lines.push(`  ${style.cyan("hint:")} ${error.hint}`);
+  if (error.hint !== undefined) lines.push(`  ${style.cyan("hint:")} ${terminalSafe(error.hint)}`);
   return lines.join("\n") + "\n";
 }

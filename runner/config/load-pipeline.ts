@@ -4,6 +4,7 @@ import path from "node:path";
 import { err, ok, type Result } from "../../cache/result.js";
 import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
+import { readEnvList } from "./check-env.js";
 import { checkGraph } from "./check-graph.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
@@ -46,6 +47,8 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   }
   errors.push(...checkGraph(drafts, source));
 
+  const env = readEnvList(top["env"], ["env"], source);
+  errors.push(...env.errors);
   const stages = new Map<string, StageSpec>();
   for (const draft of drafts) {
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
@@ -61,6 +64,9 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       outs: draft.outs,
       params: resolved.params,
       seed: stageSeed(resolved.params, params),
+      env: [...new Set([...env.names, ...draft.env])].sort(),
+      metrics: draft.metrics,
+      plots: draft.plots,
       position: draft.position,
     });
   }
@@ -68,5 +74,5 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   errors.push(...sweep.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names });
 }

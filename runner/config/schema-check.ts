@@ -150,6 +150,7 @@ function expectedAt(at: YamlPath): string | undefined {
   if (at.length === 1 && top === "stages") return "a mapping of stage names to stages";
   if (at.length === 1 && top === "sweep") return "a mapping of STAGE.PARAM to lists of values, e.g. ridge.alpha: [0.01, 0.1]";
   if (at.length === 2 && top === "sweep") return "a list of values to try, e.g. [0.01, 0.1]";
+  if (at.length === 1 && top === "env") return "a list of environment variable names, e.g. [DAG_NATIVE]";
   if (top !== "stages") return undefined;
   if (at.length === 2) return `a mapping with "module", "outs" and optional "deps", "params", "description"`;
   if (at.length === 3) {
@@ -164,6 +165,12 @@ function expectedAt(at: YamlPath): string | undefined {
         return "a list of output files";
       case "params":
         return "a mapping of param names to values";
+      case "env":
+        return "a list of environment variable names, e.g. [DAG_NATIVE]";
+      case "metrics":
+        return 'a list of metric names or patterns, e.g. [mrr_full, "r*_full"]';
+      case "plots":
+        return "a list of outputs to draw, e.g. [curve.json] or [{ curve.json: { x: epoch, y: [loss] } }]";
     }
   }
   if (at.length === 4 && field === "deps") return "a string: STAGE:OUT or a workspace path";
@@ -174,6 +181,7 @@ function expectedAt(at: YamlPath): string | undefined {
 function typeHint(at: YamlPath, data: unknown): string | undefined {
   const field = at.length === 3 ? String(at[2]) : undefined;
   if (field === "outs" && typeof data === "string") return `write a list, e.g. outs: [${data}]`;
+  if ((field === "env" || (at.length === 1 && at[0] === "env")) && typeof data === "string") return `write a list, e.g. env: [${data}]`;
   if (at.length === 2 && at[0] === "sweep" && (data === null || typeof data !== "object")) return `write a list, e.g. ${String(at[1])}: [${String(data)}]`;
   if (field === "deps" && Array.isArray(data)) return "name each input, e.g. deps: { captions: load:captions.npy, data: data/ }";
   return undefined;

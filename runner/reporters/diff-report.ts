@@ -1,7 +1,7 @@
 // Prints `dag diff`: two variants side by side — differing params, every metric with its change, duration, other differences.
 import { showParamValue } from "../param-values.js";
 import { formatAge } from "../quantities.js";
-import type { CatalogRow } from "../run-catalog.js";
+import type { CatalogRow } from "../catalog.js";
 import type { VariantDiff } from "../variant-diff.js";
 import { formatDuration } from "./progress-line.js";
 import { formatMetric, markSymbol, SHORT_KEY } from "./runs-table.js";

@@ -2,6 +2,8 @@
 import type { GcPlan, KeepReason } from "../gc-plan.js";
 import { showParamValue } from "../param-values.js";
 import { formatAge, formatSize } from "../quantities.js";
+import type { LockHolder } from "../../cache/lock.js";
+import { lockWaitText } from "./lock-text.js";
 import { SHORT_KEY } from "./runs-table.js";
 
 const KEPT: Record<KeepReason, string> = {
@@ -44,7 +46,7 @@ export function gcText(plan: GcPlan, dryRun: boolean, describe: (stage: string, 
   return lines.join("\n") + "\n";
 }
 
-/** The line printed while gc waits for a running `dag run`. */
-export function gcWaitText(holderPid: number, since: string): string {
-  return `a dag run (pid ${holderPid}, since ${since}) holds this project; gc waits for it to finish…`;
+/** The line printed while gc waits for a running `dag run` (`long`: after a long wait, with who holds it and how to clear it). */
+export function gcWaitText(holder: LockHolder, long: boolean, lockFile: string): string {
+  return lockWaitText(holder, long, lockFile, "gc");
 }

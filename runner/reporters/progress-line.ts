@@ -1,4 +1,5 @@
 // Formats a stage's live progress as one line: a bar with step counts, the phase, headline numbers, ETA.
+import { headlineMetrics } from "../declarations.js";
 
 /** A compact, human number: 0.41236 → 0.412, 12345.6 → 12346. */
 export function formatNumber(value: number): string {
@@ -32,6 +33,11 @@ export function formatValues(values: Readonly<Record<string, number>> | undefine
   return Object.entries(values)
     .map(([k, v]) => `${k} ${formatNumber(v)}`)
     .join(" ");
+}
+
+/** A stage's headline metrics (see declarations.ts) as `mrr_full 0.41 mrr_batch100 0.9`. */
+export function headlineValues(metrics: Readonly<Record<string, number>>, declared: readonly string[]): string {
+  return formatValues(Object.fromEntries(headlineMetrics(Object.keys(metrics), declared).map((k) => [k, metrics[k] as number])));
 }
 
 /** Tracks when a phase started, to estimate the time left in it. */

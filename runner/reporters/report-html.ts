@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { ChartSpec } from "../report-data.js";
-import type { StageCatalog } from "../run-catalog.js";
+import type { StageCatalog } from "../catalog.js";
 import { showParamValue } from "../param-values.js";
 import { formatDuration } from "./progress-line.js";
 import { escapeHtml } from "./report-graph.js";

@@ -3,7 +3,9 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
-import { EtaClock, formatDuration, formatValues, progressLine } from "./progress-line.js";
+import { lockWaitText } from "./lock-text.js";
+import { oneLine, terminalSafe } from "./terminal-text.js";
+import { EtaClock, formatDuration, headlineValues, progressLine } from "./progress-line.js";
 
 export interface RunReporterOptions {
   /** Draw live rows (a terminal) or print plain lines (CI, pipes). */
@@ -24,13 +26,6 @@ type Row = {
   metrics: Record<string, number>;
 };
 
-/** Headline metrics for a row: the MRR-style numbers a user looks at first. */
-function headline(metrics: Readonly<Record<string, number>>): string {
-  const keys = Object.keys(metrics).filter((k) => /^(test_)?mrr_/.test(k));
-  const chosen = keys.length > 0 ? keys : Object.keys(metrics).slice(0, 3);
-  return formatValues(Object.fromEntries(chosen.map((k) => [k, metrics[k] as number])));
-}
-
 /** Consumes RunEvents and renders them; `finish` resolves once the rows are drawn for the last time. */
 export class RunReporter {
   private readonly rows = new Map<string, Row>();
@@ -40,22 +35,26 @@ export class RunReporter {
   private readonly warnings: string[] = [];
   private summary: Extract<RunEvent, { type: "run-end" }> | undefined;
   private dryRun = false;
+  /** Each stage's declared headline metrics (pipeline.yaml `metrics:`). */
+  private headlines: Readonly<Record<string, readonly string[]>> = {};
 
   constructor(private readonly options: RunReporterOptions) {}
 
   private write(text: string): void {
-    this.options.out.write(text.endsWith("\n") ? text : text + "\n");
+    const safe = terminalSafe(text);
+    this.options.out.write(safe.endsWith("\n") ? safe : safe + "\n");
   }
 
   readonly emit = (event: RunEvent): void => {
     switch (event.type) {
       case "run-start":
         this.dryRun = event.dryRun;
+        this.headlines = event.headlines;
         if (event.dryRun) return;
         this.start(event.stages);
         return;
       case "lock-wait":
-        this.write(`another dag run (pid ${event.holderPid}, since ${event.since}) holds this project; waiting for it to finish…`);
+        this.write(lockWaitText(event.holder, event.long, event.lockFile, "run"));
         return;
       case "warning":
         this.warnings.push(event.message);
@@ -67,7 +66,7 @@ export class RunReporter {
           return;
         }
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = oneLine(`${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         row?.settle();
         return;
       }
@@ -79,7 +78,7 @@ export class RunReporter {
         const row = this.rows.get(event.stage);
         if (row?.task) {
           row.task.title = `${event.stage}  running`;
-          row.task.output = event.reasons.join("; ");
+          row.task.output = oneLine(event.reasons.join("; "));
         }
         return;
       }
@@ -95,7 +94,7 @@ export class RunReporter {
           row.lastPhase = event.phase;
           row.lastPrint = now;
         }
-        row.task.output = progressLine(event, eta);
+        row.task.output = oneLine(progressLine(event, eta));
         return;
       }
       case "stage-metrics": {
@@ -105,7 +104,7 @@ export class RunReporter {
       }
       case "stage-done": {
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = `${event.stage}  done in ${formatDuration(event.seconds)}  ${headline(event.metrics)}`.trimEnd();
+        if (row?.task) row.task.title = oneLine(`${event.stage}  done in ${formatDuration(event.seconds)}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         row?.settle();
         return;
       }
@@ -113,14 +112,14 @@ export class RunReporter {
         this.failures.push({ stage: event.stage, failure: event.failure });
         const row = this.rows.get(event.stage);
         if (row?.task) row.task.title = `${event.stage}  failed`;
-        row?.settle(new Error(failureSummary(event.failure)));
+        row?.settle(new Error(oneLine(failureSummary(event.failure))));
         return;
       }
       case "stage-skipped": {
         this.skipped.push(event.stage);
         if (this.dryRun) return;
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.skip(`${event.stage}  skipped: ${event.because}`);
+        if (row?.task) row.task.skip(oneLine(`${event.stage}  skipped: ${event.because}`));
         row?.settle();
         return;
       }

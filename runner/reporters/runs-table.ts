@@ -1,7 +1,7 @@
 // Prints `dag runs`: a table per stage of its cached variants (differing params, metrics, time), as text, JSON, CSV or Markdown.
 import { showParamValue } from "../param-values.js";
 import { formatAge } from "../quantities.js";
-import type { CatalogRow, CurrentMark, StageCatalog } from "../run-catalog.js";
+import type { CatalogRow, CurrentMark, StageCatalog } from "../catalog.js";
 import { formatDuration } from "./progress-line.js";
 
 /** The characters of a key shown in tables (and accepted back by `dag diff` as a prefix). */

@@ -1,11 +1,12 @@
 // Tests of the run lock with real processes: live holders block, dead ones are taken over, waiters wait.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireLock, type LockHolder } from "../../cache/lock.js";
+import { startTicksOf } from "../../cache/process-identity.js";
 
 const base = mkdtempSync(path.join(tmpdir(), "dag-lock-"));
 const children: ChildProcess[] = [];
@@ -84,7 +85,8 @@ describe("acquireLock", () => {
     const dir = dagDir();
     const child = sleeper();
     const holder = { pid: child.pid as number, startedAt: "2024-01-01T00:00:00.000Z", command: "dag run --jobs 2" };
-    writeLock(dir, holder);
+    // As dag writes it: with the holder's start time, which tells it from a later process with its pid.
+    writeLock(dir, { ...holder, startTicks: startTicksOf(child.pid as number) } as LockHolder);
     expect(await acquireLock(dir, { wait: false })).toEqual({ ok: false, error: { reason: "held", holder } });
     child.kill("SIGKILL");
   });
@@ -93,7 +95,7 @@ describe("acquireLock", () => {
     const dir = dagDir();
     const first = await acquireLock(dir, { wait: false });
     const second = await acquireLock(dir, { wait: false });
-    expect(second.ok === false && second.error.holder.pid).toBe(process.pid);
+    expect(second.ok === false && second.error.reason === "held" && second.error.holder.pid).toBe(process.pid);
     if (first.ok) await first.value.release();
   });
 
@@ -191,4 +193,69 @@ describe("acquireLock", () => {
     expect(lockContent(dir).pid).toBe(child.pid);
     child.kill("SIGKILL");
   });
+
+  it("takes over a lock whose pid now names another process (its recorded start time differs)", async () => {
+    const dir = dagDir();
+    const child = sleeper();
+    const started = startTicksOf(child.pid as number) as number;
+    writeLock(dir, { pid: child.pid as number, startedAt: new Date().toISOString(), startTicks: started - 1 } as LockHolder);
+    const lock = await acquireLock(dir, { wait: false });
+    expect(lock.ok).toBe(true);
+    if (lock.ok) await lock.value.release();
+    child.kill("SIGKILL");
+  });
+
+  it("takes over a lock from before the last boot, and one of an older dag naming a process that is not Node", async () => {
+    for (const record of [
+      { pid: process.ppid, startedAt: new Date().toISOString(), bootId: "not-this-boot" },
+      { pid: 1, startedAt: new Date().toISOString() },
+    ]) {
+      const dir = dagDir();
+      writeLock(dir, record as LockHolder);
+      const lock = await acquireLock(dir, { wait: false });
+      expect(lock.ok).toBe(true);
+      if (lock.ok) await lock.value.release();
+    }
+  });
+
+  it("counts a holder on another host as live, and says who holds it after a long wait", async () => {
+    const dir = dagDir();
+    const holder = { pid: 4242, startedAt: "2024-01-01T00:00:00.000Z", command: "dag run", host: "elsewhere" };
+    writeLock(dir, holder);
+    expect(await acquireLock(dir, { wait: false })).toEqual({ ok: false, error: { reason: "held", holder } });
+    const controller = new AbortController();
+    const long: LockHolder[] = [];
+    const waited = acquireLock(dir, {
+      wait: true,
+      pollMs: 10,
+      noticeAfterMs: 50,
+      signal: controller.signal,
+      onLongWait: (h) => {
+        long.push(h);
+        controller.abort();
+      },
+    });
+    expect(await waited).toEqual({ ok: false, error: { reason: "interrupted" } });
+    expect(long).toEqual([holder]);
+  });
+
+  it("ends a wait at once when its signal is aborted", async () => {
+    const dir = dagDir();
+    const first = await acquireLock(dir, { wait: false });
+    if (!first.ok) throw new Error("first lock not taken");
+    const controller = new AbortController();
+    const waiting = acquireLock(dir, { wait: true, pollMs: 60_000, signal: controller.signal, onWait: () => controller.abort() });
+    expect(await waiting).toEqual({ ok: false, error: { reason: "interrupted" } });
+    await first.value.release();
+  });
+
+  it("records the holder's host, boot and start time", async () => {
+    const dir = dagDir();
+    const lock = await acquireLock(dir, { wait: false, command: "dag run" });
+    const content = JSON.parse(readFileSync(path.join(dir, "lock"), "utf8")) as Record<string, unknown>;
+    expect(content).toMatchObject({ pid: process.pid, host: hostname(), startTicks: startTicksOf(process.pid) });
+    expect(typeof content["bootId"]).toBe("string");
+    if (lock.ok) await lock.value.release();
+  });
 });
+

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { hashBytes, stageKeyFromText, type StageKey } from "../../cache/digest.js";
 import { StatCache } from "../../cache/stat-cache.js";
 import { CacheStore, type PendingEntry } from "../../cache/store.js";
+import { sweepTmp } from "../../cache/store-maintenance.js";
 
 const base = mkdtempSync(path.join(tmpdir(), "dag-store-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -44,7 +45,7 @@ describe("commit and lookup", () => {
     const { dagDir, store } = await project();
     const k = key("pca-1");
     expect(await store.lookup("pca", k)).toEqual({ ok: false, error: { reason: "absent" } });
-    const pending = await store.begin("pca", k);
+    const pending = value(await store.begin("pca", k));
     expect(path.dirname(pending.dir)).toBe(path.join(dagDir, "tmp"));
     expect(path.basename(pending.dir)).toMatch(new RegExp(`^pca-${k}-[0-9a-f]+$`));
     play(pending, { "mean.npy": "mean", "plots/a.txt": "A", "plots/b.txt": "BB" });
@@ -77,7 +78,7 @@ describe("commit and lookup", () => {
 
   it("verifies a hit from the stat cache without re-reading outputs", async () => {
     const { store, reads } = await project();
-    const pending = await store.begin("load", key("load"));
+    const pending = value(await store.begin("load", key("load")));
     play(pending, { "images.npy": "x".repeat(100_000) });
     value(await store.commit(pending, ["images.npy"], null));
     expect(reads).toHaveLength(1);
@@ -88,7 +89,7 @@ describe("commit and lookup", () => {
 
   it("reports undeclared files the stage left in outs/", async () => {
     const { store } = await project();
-    const pending = await store.begin("ridge", key("r"));
+    const pending = value(await store.begin("ridge", key("r")));
     play(pending, { "W.npy": "w", "scratch/tmp.bin": "t" });
     const committed = value(await store.commit(pending, ["W.npy"], {}));
     expect(committed.undeclared).toEqual(["scratch/tmp.bin"]);
@@ -97,7 +98,7 @@ describe("commit and lookup", () => {
   it("fails a commit that misses outputs, naming each one, and leaves no entry but a kept log", async () => {
     const { dagDir, store } = await project();
     const k = key("export");
-    const pending = await store.begin("export", k);
+    const pending = value(await store.begin("export", k));
     play(pending, { "submission.csv": "id,embedding\n" });
     const result = await store.commit(pending, ["submission.csv", "a.json", "b/c.npy"], {});
     expect(result.ok).toBe(false);
@@ -115,7 +116,7 @@ describe("commit and lookup", () => {
 
   it("refuses output paths that leave outs/", async () => {
     const { store } = await project();
-    const pending = await store.begin("bad", key("bad"));
+    const pending = value(await store.begin("bad", key("bad")));
     const result = await store.commit(pending, ["../escape", "ok.npy"], {});
     expect(result.ok === false && result.error.reason).toBe("invalid-outputs");
     expect(result.ok === false && result.error.reason === "invalid-outputs" && result.error.invalid.map((i) => i.output)).toEqual(["../escape"]);
@@ -131,7 +132,7 @@ describe("commit and lookup", () => {
 describe("discard and sweepTmp", () => {
   it("discard moves the log to .dag/logs, removes the tmp folder and returns the log path", async () => {
     const { dagDir, store } = await project();
-    const pending = await store.begin("finetune", key("f"));
+    const pending = value(await store.begin("finetune", key("f")));
     writeFileSync(pending.logFile, "epoch 1\nKilled\n");
     writeFileSync(path.join(pending.outDir, "partial.bin"), "half");
     const logFile = await store.discard(pending);
@@ -152,8 +153,8 @@ describe("discard and sweepTmp", () => {
     expect(await store.lookup("pca", k)).toEqual({ ok: false, error: { reason: "absent" } });
     expect(await store.list()).toEqual([]);
 
-    const open = await store.begin("pca", k);
-    expect(await store.sweepTmp()).toEqual([crashed]);
+    const open = value(await store.begin("pca", k));
+    expect(await sweepTmp(store)).toEqual([crashed]);
     expect(readdirSync(path.join(dagDir, "tmp"))).toEqual([path.basename(open.dir)]);
     play(open, { "mean.npy": "m" });
     value(await store.commit(open, ["mean.npy"], null));
@@ -161,14 +162,14 @@ describe("discard and sweepTmp", () => {
 
   it("sweepTmp removes old temporary files of interrupted atomic writes", async () => {
     const { dagDir, store } = await project();
-    mkdirSync(path.join(dagDir, "current"), { recursive: true });
-    const stray = path.join(dagDir, "current", ".pca.0123456789ab.dag-tmp");
+    mkdirSync(dagDir, { recursive: true });
+    const stray = path.join(dagDir, ".lock.0123456789ab.dag-tmp");
     const fresh = path.join(dagDir, ".stat-cache.json.ba9876543210.dag-tmp");
     writeFileSync(stray, "x");
     writeFileSync(fresh, "y");
     const old = new Date(Date.now() - 3_600_000);
     utimesSync(stray, old, old);
-    expect(await store.sweepTmp()).toEqual([stray]);
+    expect(await sweepTmp(store)).toEqual([stray]);
     expect(existsSync(fresh)).toBe(true);
   });
 });
@@ -177,7 +178,7 @@ describe("corrupt entries", () => {
   async function committedEntry(files: Record<string, string>) {
     const setup = await project();
     const k = key(JSON.stringify(files));
-    const pending = await setup.store.begin("load", k);
+    const pending = value(await setup.store.begin("load", k));
     play(pending, files);
     const entry = value(await setup.store.commit(pending, Object.keys(files), null));
     return { ...setup, k, entry };
@@ -191,14 +192,14 @@ describe("corrupt entries", () => {
     const miss = await store.lookup("load", k);
     expect(miss.ok).toBe(false);
     if (miss.ok || miss.error.reason !== "corrupt") throw new Error("expected a corrupt miss");
-    expect(miss.error.detail).toMatch(/^output labels\.npy was modified/);
+    expect(miss.error.detail).toMatch(/^labels\.npy does not match its manifest \(it hashes to/);
     expect(miss.error.movedTo).toBeDefined();
     expect(path.dirname(miss.error.movedTo as string)).toBe(path.join(dagDir, "corrupt"));
     expect(readFileSync(path.join(miss.error.movedTo as string, "outs", "labels.npy"), "utf8")).toBe("0123456780");
     expect(existsSync(entry.dir)).toBe(false);
     expect(await store.lookup("load", k)).toEqual({ ok: false, error: { reason: "absent" } });
 
-    const again = await store.begin("load", k);
+    const again = value(await store.begin("load", k));
     play(again, { "labels.npy": "0123456789" });
     value(await store.commit(again, ["labels.npy"], null));
     value(await store.lookup("load", k));
@@ -209,14 +210,14 @@ describe("corrupt entries", () => {
     chmodSync(path.join(entry.outDir, "a.npy"), 0o644);
     writeFileSync(path.join(entry.outDir, "a.npy"), "abcd");
     const miss = await store.lookup("load", k);
-    expect(!miss.ok && miss.error.reason === "corrupt" && miss.error.detail).toBe("output a.npy has 4 bytes, the manifest says 3");
+    expect(!miss.ok && miss.error.reason === "corrupt" && miss.error.detail).toBe("a.npy does not match its manifest (4 bytes, the manifest says 3)");
   });
 
   it("a deleted output is corrupt", async () => {
     const { store, k, entry } = await committedEntry({ "a.npy": "abc", "b.npy": "b" });
     rmSync(path.join(entry.outDir, "b.npy"));
     const miss = await store.lookup("load", k);
-    expect(!miss.ok && miss.error.reason === "corrupt" && miss.error.detail).toBe("output b.npy is missing");
+    expect(!miss.ok && miss.error.reason === "corrupt" && miss.error.detail).toBe("b.npy is missing");
   });
 
   it("a deleted manifest is corrupt", async () => {
@@ -240,8 +241,8 @@ describe("concurrent identical commits", () => {
     const { dagDir, store } = await project();
     const other = new CacheStore(dagDir, await StatCache.open(dagDir));
     const k = key("same");
-    const a = await store.begin("pca", k);
-    const b = await other.begin("pca", k);
+    const a = value(await store.begin("pca", k));
+    const b = value(await other.begin("pca", k));
     play(a, { "mean.npy": "m" });
     play(b, { "mean.npy": "m" });
     const [ra, rb] = await Promise.all([store.commit(a, ["mean.npy"], { run: "a" }), other.commit(b, ["mean.npy"], { run: "b" })]);
@@ -259,7 +260,7 @@ describe("list", () => {
     const { store } = await project();
     const made = [];
     for (const [stage, name] of [["pca", "1"], ["ridge", "2"], ["pca", "3"]] as const) {
-      const pending = await store.begin(stage, key(name));
+      const pending = value(await store.begin(stage, key(name)));
       play(pending, { "out.bin": name });
       made.push(value(await store.commit(pending, ["out.bin"], { n: name })));
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -21,11 +21,15 @@ stages:
     deps: { x: load:data.json }
     params: { alpha: 0.03${ridgeParams} }
     outs: [W.json, metrics.json]
+    metrics: ["mrr_*"]
   finetune:
     module: stages/toy.ts
     deps: { w: ridge:W.json, p: pca:pca.json }
     params: { epochs: 4, loss: { mse: 0.5, infonce: 0 } }
     outs: [weights.json, curve.json, metrics.json]
+    metrics: ["mrr_*"]
+    plots:
+      - curve.json: { x: epoch, y: [loss, "mrr_*", "val_mrr_*"] }
 ${sweep}`;
 }
 

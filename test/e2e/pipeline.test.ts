@@ -1,8 +1,9 @@
 // End-to-end: the real six-stage pipeline.yaml through the real CLI, shrunk to a small synthetic size.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { addRepoStages } from "../../bench/repo-project.js";
 import { dag, REPO } from "./project.js";
 
 const METRIC_KEYS = ["mrr_full", "r1_full", "r5_full", "r10_full", "mrr_batch100", "r1_batch100", "r5_batch100", "r10_batch100"];
@@ -24,8 +25,7 @@ function smallPipeline(): string {
 
 function project(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dag-pipeline-"));
-  symlinkSync(path.join(REPO, "stages"), path.join(dir, "stages"));
-  symlinkSync(path.join(REPO, "schemas"), path.join(dir, "schemas"));
+  addRepoStages(dir);
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "data/README.md"), "test data folder\n");
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));

@@ -6,13 +6,20 @@ import { execa, type ResultPromise } from "execa";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(REPO, "dist/runner/cli.js");
-const ECHO_STAGE = path.join(REPO, "test/fixtures/e2e/echo-stage.ts");
 
-/** A temp project holding the given files, plus stages/echo.ts (the test stage). */
+/** The CLI the helpers run: dist/ by default; DAG_TEST_CLI names a frozen copy (the soak runs on one while dist/ is rebuilt). */
+function cli(): string {
+  return process.env["DAG_TEST_CLI"] ?? CLI;
+}
+const ECHO_STAGE = path.join(REPO, "test/fixtures/e2e/echo-stage.ts");
+const FAULT_STAGE = path.join(REPO, "test/fixtures/e2e/fault-stage.ts");
+
+/** A temp project holding the given files, plus stages/echo.ts and stages/fault.ts (the test stages). */
 export function makeProject(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dag-e2e-"));
   mkdirSync(path.join(dir, "stages"));
   cpSync(ECHO_STAGE, path.join(dir, "stages/echo.ts"));
+  cpSync(FAULT_STAGE, path.join(dir, "stages/fault.ts"));
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", private: true }) + "\n");
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -29,13 +36,24 @@ export interface DagResult {
 
 /** Runs `dag ARGS` in the project (plain output, as in CI). */
 export async function dag(dir: string, ...args: string[]): Promise<DagResult> {
-  const r = await execa(process.execPath, [CLI, ...args], { cwd: dir, reject: false, env: { CI: "1", NO_COLOR: "1" } });
+  const r = await execa(process.execPath, [cli(), ...args], { cwd: dir, reject: false, env: { CI: "1", NO_COLOR: "1" } });
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `dag ARGS` with extra environment variables (undefined: removed from the environment). */
+export async function dagWithEnv(dir: string, env: Record<string, string | undefined>, ...args: string[]): Promise<DagResult> {
+  const base: Record<string, string | undefined> = { ...process.env, CI: "1", NO_COLOR: "1" };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete base[name];
+    else base[name] = value;
+  }
+  const r = await execa(process.execPath, [cli(), ...args], { cwd: dir, reject: false, env: base, extendEnv: false });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts `dag ARGS` without waiting (for kill and concurrency tests). */
 export function startDag(dir: string, ...args: string[]): ResultPromise<{ reject: false }> {
-  return execa(process.execPath, [CLI, ...args], { cwd: dir, reject: false, env: { CI: "1", NO_COLOR: "1" } }) as ResultPromise<{ reject: false }>;
+  return execa(process.execPath, [cli(), ...args], { cwd: dir, reject: false, env: { CI: "1", NO_COLOR: "1" } }) as ResultPromise<{ reject: false }>;
 }
 
 /** Which stages really ran a process, in order, from the log the echo stage appends to. */

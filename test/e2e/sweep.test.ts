@@ -137,7 +137,7 @@ describe("sweeps", () => {
     const dir = mlProject(mlPipeline("sweep:\n  ridge.alpah: [0.1]\n"));
     const r = await dag(dir, "run");
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('pipeline.yaml:23:9 error: sweep "ridge.alpah": stage "ridge" has no param "alpah"');
+    expect(r.stderr).toContain('pipeline.yaml:27:9 error: sweep "ridge.alpah": stage "ridge" has no param "alpah"');
     expect(r.stderr).toContain('hint: did you mean "alpha"?');
     expect(runsLog(dir)).toEqual([]);
   });

@@ -5,8 +5,8 @@ import type { ContentHash, StageKey } from "../../cache/digest.js";
 import { planGc } from "../../runner/gc-plan.js";
 import type { StageSpec } from "../../runner/pipeline.js";
 import { parseDuration, parseSize, formatSize } from "../../runner/quantities.js";
-import type { ResolvedStage } from "../../runner/resolve-pipeline.js";
-import { buildCatalog, sortCatalogs } from "../../runner/run-catalog.js";
+import type { ResolvedStage } from "../../runner/dag-walk.js";
+import { buildCatalog, sortCatalogs } from "../../runner/catalog.js";
 import { runsCsv, runsMarkdown } from "../../runner/reporters/runs-table.js";
 import { diffVariants } from "../../runner/variant-diff.js";
 
@@ -52,7 +52,7 @@ function entry(stage: string, key: string, params: Record<string, unknown>, outp
   };
 }
 
-function resolvedTo(pairs: [string, string, CacheEntry][]): Map<string, ResolvedStage> {
+function resolvedTo(pairs: [string, string, CacheEntry][]): Map<string, Pick<ResolvedStage, "spec" | "entry">> {
   return new Map(pairs.map(([name, artifact, e]) => [name, { spec: { name, base: e.stage, artifact } as StageSpec, key: e.key, entry: e }]));
 }
 

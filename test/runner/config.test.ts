@@ -222,7 +222,7 @@ describe("loadPipeline problems", () => {
     expect(unknown.map(({ line, col, endCol, message, hint }) => ({ line, col, endCol, message, hint }))).toEqual([
       { line: 1, col: 1, endCol: 6, message: 'unknown key "parms" at the top level', hint: 'did you mean "params"?' },
       { line: 6, col: 5, endCol: 10, message: 'unknown key "parms" in stage "a"', hint: 'did you mean "params"?' },
-      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params" },
+      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params, env, metrics, plots" },
     ]);
   });
 
@@ -461,5 +461,50 @@ describe("schemas/pipeline.schema.json", () => {
     const ajv = new Ajv2020({ strict: true });
     expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
     expect(pipelineSchemaPath()).toBe(path.join(repoRoot, "schemas", "pipeline.schema.json"));
+  });
+});
+
+describe("metrics and plots declarations", () => {
+  it("reads a stage's headline metrics and plots, x defaulting to epoch", async () => {
+    const p = await load(`stages:
+  train:
+    module: stages/a.ts
+    outs: [curve.json, metrics.json]
+    metrics: [mrr_full, "r*_full"]
+    plots:
+      - curve.json: { x: step, y: [loss, "mrr_*"] }
+      - metrics.json
+`);
+    const train = p.stages.get("train");
+    expect(train?.metrics).toEqual(["mrr_full", "r*_full"]);
+    expect(train?.plots).toEqual([
+      { file: "curve.json", x: "step", y: ["loss", "mrr_*"] },
+      { file: "metrics.json", x: "epoch", y: undefined },
+    ]);
+  });
+
+  it("a plot that is not an output of the stage, and a metric that is not a name, are positioned errors", async () => {
+    const errors = await problems(`stages:
+  train:
+    module: stages/a.ts
+    outs: [curve.json]
+    metrics: ["mrr full"]
+    plots: [curves.json]
+`);
+    expect(only(errors, "unknown-output")).toMatchObject({ line: 6, col: 13, message: 'plot "curves.json" of stage "train" is not one of its outputs', hint: 'did you mean "curve.json"?' });
+    expect(errors.find((e) => e.message.includes("is not a metric name"))).toMatchObject({ line: 5, col: 15 });
+  });
+});
+
+describe("headline metrics and plotted fields", () => {
+  it("match names and * patterns, falling back to the first three metrics", async () => {
+    const { headlineMetrics, plottedFields, matchesAny } = await import("../../runner/declarations.js");
+    expect(matchesAny("test_mrr_full", ["test_mrr_*"])).toBe(true);
+    expect(matchesAny("mrr.full", ["mrr_*"])).toBe(false);
+    expect(headlineMetrics(["loss", "mrr_full", "r1_full", "mrr_batch100"], ["mrr_*"])).toEqual(["mrr_full", "mrr_batch100"]);
+    expect(headlineMetrics(["a", "b", "c", "d"], [])).toEqual(["a", "b", "c"]);
+    expect(headlineMetrics(["a", "b", "c", "d"], ["mrr_*"])).toEqual(["a", "b", "c"]);
+    expect(plottedFields({ file: "c.json", x: "epoch", y: ["loss", "mrr_*"] }, ["epoch", "mrr_full", "loss", "lr"])).toEqual(["loss", "mrr_full"]);
+    expect(plottedFields({ file: "c.json", x: "epoch", y: undefined }, ["epoch", "loss", "lr"])).toEqual(["loss", "lr"]);
   });
 });

@@ -18,10 +18,13 @@ function pipeline(stages: Record<string, readonly string[]>): Pipeline {
       outs: ["out.npy"],
       params: {},
       seed: 0,
+      env: [],
+      metrics: [],
+      plots: [],
       position: { line: line++, col: 3 },
     });
   }
-  return { file: "/p/pipeline.yaml", root: "/p", params: {}, stages: specs, sweep: [] };
+  return { file: "/p/pipeline.yaml", root: "/p", params: {}, stages: specs, sweep: [], env: [] };
 }
 
 /** The default pipeline's shape. */

@@ -84,4 +84,38 @@ describe("stage key", () => {
     });
     expect(staleReasons(before, after)).toEqual(["params.alpha 0.03 → 0.1", "input load:x.npy changed", "code of stages/r.ts changed"]);
   });
+
+  it("changes with the runtime and with declared environment values, unset told apart from empty", () => {
+    const base = key({ alpha: 1 });
+    expect(key({ alpha: 1 }, { runtime: { node: "22", platform: process.platform, arch: process.arch } })).not.toBe(base);
+    expect(key({ alpha: 1 }, { runtime: { node: process.versions.node.split(".")[0] as string, platform: "darwin", arch: "arm64" } })).not.toBe(base);
+    const unset = key({ alpha: 1 }, { env: { DAG_NATIVE: null } });
+    const empty = key({ alpha: 1 }, { env: { DAG_NATIVE: "" } });
+    const zero = key({ alpha: 1 }, { env: { DAG_NATIVE: "0" } });
+    expect(new Set([base, unset, empty, zero]).size).toBe(4);
+  });
+
+  it("says in words what changed in the runtime, the environment and asset files", () => {
+    const at = (extra: Partial<Parameters<typeof makeKeyInputs>[0]>) =>
+      makeKeyInputs({ stage: "ridge", module: "stages/r.ts", params: {}, seed: 1, code, inputs: input, outs: ["W.npy"], ...extra });
+    const before = at({
+      runtime: { node: "20", platform: "linux", arch: "x64" },
+      env: { DAG_NATIVE: null, DAG_ISA: "avx2" },
+      code: { files: { "stages/r.ts": "sha256:aa" as ContentHash, "native/build/identity.json": "absent", "models": "sha256:m1" as ContentHash }, packages: {} },
+    });
+    const after = at({
+      runtime: { node: "22", platform: "linux", arch: "arm64" },
+      env: { DAG_NATIVE: "", DAG_ISA: "avx512" },
+      code: { files: { "stages/r.ts": "sha256:aa" as ContentHash, "native/build/identity.json": "sha256:id" as ContentHash, "models": "absent" }, packages: {} },
+    });
+    expect(staleReasons(before, after)).toEqual([
+      "code native/build/identity.json appeared",
+      "code models disappeared",
+      "node 20 → 22",
+      "platform linux-x64 → linux-arm64",
+      'env DAG_NATIVE (unset) → ""',
+      'env DAG_ISA "avx2" → "avx512"',
+    ]);
+  });
 });
+

@@ -4,7 +4,7 @@ import type { StageKey } from "../cache/digest.js";
 import { err, ok, type Result } from "../cache/result.js";
 import { didYouMeanHint } from "./config/did-you-mean.js";
 import type { Pipeline } from "./pipeline.js";
-import type { ResolvedStage } from "./resolve-pipeline.js";
+import type { ResolvedStage } from "./dag-walk.js";
 
 /** A reference that names no entry, or several. */
 export interface BadEntryRef {

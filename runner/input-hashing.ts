@@ -1,4 +1,4 @@
-// Works out a stage's key from today's pipeline and the entries its upstream stages resolved to.
+// Hashes what a stage is made of today — its inputs (upstream entries' outputs, workspace files), its code, its declared env — into its key.
 import path from "node:path";
 import type { CacheEntry } from "../cache/cache-entry.js";
 import type { ContentHash, HashError, StageKey } from "../cache/digest.js";
@@ -20,7 +20,7 @@ export interface ResolvedKey {
 }
 
 /** Hashes code and inputs once per process; the stat cache makes unchanged files free. */
-export class KeyResolver {
+export class InputHasher {
   private readonly code = new Map<string, Promise<CodeFingerprint>>();
 
   constructor(
@@ -32,10 +32,13 @@ export class KeyResolver {
   fingerprint(module: string): Promise<CodeFingerprint> {
     let found = this.code.get(module);
     if (found === undefined) {
-      found = fingerprintCode(path.join(this.root, module), this.root, async (abs) => {
-        const hashed = await this.stats.hashFile(abs);
+      const orThrow = (hashed: Result<ContentHash, HashError>): ContentHash => {
         if (!hashed.ok) throw new UnhashableError(hashed.error);
         return hashed.value;
+      };
+      found = fingerprintCode(path.join(this.root, module), this.root, {
+        file: async (abs) => orThrow(await this.stats.hashFile(abs)),
+        folder: async (abs) => orThrow(await this.stats.hashPath(abs)),
       });
       this.code.set(module, found);
     }
@@ -47,7 +50,7 @@ export class KeyResolver {
    * variant's name for variants). Every upstream stage the stage depends on must be in `upstream`
    * (the caller walks the graph in order).
    */
-  async resolve(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
+  async keyOf(stage: StageSpec, upstream: ReadonlyMap<string, CacheEntry>): Promise<Result<ResolvedKey, UnhashableInput>> {
     const inputs: Record<string, { ref: string; hash: ContentHash }> = {};
     for (const dep of stage.deps) {
       if (dep.kind === "output") {
@@ -69,7 +72,8 @@ export class KeyResolver {
       throw error;
     }
     // The base name, not the variant's: a variant and the plain stage with the same params are one entry.
-    const keyInputs = makeKeyInputs({ stage: stage.base, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs });
+    const env = Object.fromEntries(stage.env.map((name) => [name, process.env[name] ?? null]));
+    const keyInputs = makeKeyInputs({ stage: stage.base, module: stage.module, params: stage.params, seed: stage.seed, code, inputs, outs: stage.outs, env });
     return ok({ key: stageKey(keyInputs), inputs: keyInputs });
   }
 }

@@ -1,9 +1,11 @@
-// Every cached variant of the selected stages, with the params that made it (its own and its upstream entries'), metrics and timing.
+// Every cached variant of the selected stages, with the params that made it (its own and its upstream entries'), metrics and timing; read from the store for runs, diff and report.
 import type { CacheEntry } from "../cache/cache-entry.js";
 import type { StageKey } from "../cache/digest.js";
+import { damageNotes, resolvePipeline, type ResolvedStage } from "./dag-walk.js";
 import { asEntryRecord } from "./entry-record.js";
+import { topoOrder } from "./graph.js";
 import { canonicalText, flattenParams } from "./param-values.js";
-import type { ResolvedStage } from "./resolve-pipeline.js";
+import type { Project } from "./project.js";
 
 /** How the current pipeline file relates to an entry. */
 export type CurrentMark = "yaml" | "sweep" | undefined;
@@ -43,7 +45,7 @@ export interface StageCatalog {
  * Builds the catalog of `stages` (base names) from every entry in the store (`all`, oldest first),
  * marking the entries today's pipeline resolves to (`resolved`, by pipeline stage name).
  */
-export function buildCatalog(stages: readonly string[], all: readonly CacheEntry[], resolved: ReadonlyMap<string, ResolvedStage>): StageCatalog[] {
+export function buildCatalog(stages: readonly string[], all: readonly CacheEntry[], resolved: ReadonlyMap<string, Pick<ResolvedStage, "spec" | "entry">>): StageCatalog[] {
   const marks = new Map<string, { current: CurrentMark; variants: string[] }>();
   for (const { spec, entry } of resolved.values()) {
     if (entry === undefined) continue;
@@ -191,4 +193,14 @@ export function sortCatalogs(catalogs: readonly StageCatalog[], key: string, asc
       .map(({ row }) => row);
     return { ...catalog, rows };
   });
+}
+
+/**
+ * The catalog of `stages` (names as in the file), what every stage of the (expanded) pipeline
+ * resolves to, and the damaged entries met on the way, in words. Read-only.
+ */
+export async function readCatalog(project: Project, stages: readonly string[]): Promise<{ catalogs: StageCatalog[]; resolved: Map<string, ResolvedStage>; damage: string[] }> {
+  const resolved = await resolvePipeline(project, topoOrder(project.pipeline));
+  const all = await project.store.list();
+  return { catalogs: buildCatalog(stages, all, resolved), resolved, damage: damageNotes(resolved.values()) };
 }
