@@ -11,7 +11,7 @@ import path from "node:path";
 import { identity, models, optional } from "./lib/assets.js";
 
 const job = JSON.parse(readFileSync(process.env["DAG_JOB"] as string, "utf8"));
-appendFileSync(path.join(job.projectRoot, "runs.log"), job.stage + " " + process.pid + "\\n");
+appendFileSync(path.join(process.cwd(), "runs.log"), job.stage + " " + process.pid + "\\n");
 const id = existsSync(identity) ? readFileSync(identity, "utf8") : "none";
 const extra = existsSync(optional) ? readFileSync(optional, "utf8") : "absent";
 writeFileSync(job.outs["o.txt"], id + "|" + extra + "|" + String(existsSync(models)));

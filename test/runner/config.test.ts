@@ -90,7 +90,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0.5, infonce: 1 });
     expect(p.params).toEqual({ seed: 42 });
     expect(p.sweep).toEqual([]);
-    expect(p.stages.get("load")!.position).toEqual({ line: 13, col: 3 });
+    expect(p.stages.get("load")!.position).toEqual({ line: 15, col: 3 });
   });
 
   it("finds nothing wrong with the file in place but stage modules not written yet", async () => {
