@@ -5,6 +5,7 @@ import { err, ok } from "../cache/result.js";
 import { didYouMeanHint } from "./config/did-you-mean.js";
 import { parseOverride, type ParamOverride } from "./param-overrides.js";
 import { parseDuration, parseSize } from "./quantities.js";
+import { EXECUTOR_NAMES, type ExecutorName } from "./executors/executor-config.js";
 
 export interface CommonOptions {
   /** The pipeline file, relative to the working folder (default pipeline.yaml); paths inside it resolve against the project root (the working folder). */
@@ -36,6 +37,8 @@ export type Command =
       readonly set: readonly ParamOverride[];
       /** False with `--no-sweep`: run the file's own variant only. */
       readonly sweep: boolean;
+      /** `--executor local|slurm`: overrides pipeline.yaml's `executor:`. */
+      readonly executor: ExecutorName | undefined;
     })
   | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] })
   | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
@@ -95,6 +98,8 @@ Options:
       --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
       --no-sweep           ignore the sweep block: run the file's own variant only
       --no-wait            fail at once if another dag run holds the project lock (default: wait)
+      --executor NAME      where stages run: local (child processes) or slurm (one sbatch job
+                           each; -j bounds the jobs in flight); default: pipeline.yaml's executor:
   -f, --file PATH          the pipeline file (default: pipeline.yaml)
 `,
   status: `Usage: dag status [STAGE…] [options]
@@ -197,9 +202,15 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             "no-wait": { type: "boolean", default: false },
             set: { type: "string", multiple: true, default: [] },
             "no-sweep": { type: "boolean", default: false },
+            executor: { type: "string" },
           },
         });
         if (values.help) return ok({ name: "help", topic: "run" });
+        const executor = values.executor;
+        if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor)) {
+          const hint = didYouMeanHint(executor, EXECUTOR_NAMES);
+          return usage(`--executor takes ${EXECUTOR_NAMES.join(" or ")}, got "${executor}"${hint ? `; ${hint}` : ""}`);
+        }
         const jobs = Number(values.jobs);
         if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs takes a whole number of at least 1, got "${values.jobs}"`);
         const set: ParamOverride[] = [];
@@ -220,6 +231,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           wait: !values["no-wait"],
           set,
           sweep: !values["no-sweep"],
+          executor: executor as ExecutorName | undefined,
         });
       }
       case "status": {

@@ -1,5 +1,6 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
 import type { PlotSpec } from "./declarations.js";
+import type { ExecutorConfig, StageResources } from "./executors/executor-config.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
 export interface Pipeline {
@@ -18,6 +19,8 @@ export interface Pipeline {
   readonly sweep: readonly SweepAxis[];
   /** The top-level `env:` list: environment variables whose values go into every stage's key. */
   readonly env: readonly string[];
+  /** Where stages run (`executor:`; `dag run --executor` overrides its name; absent: local); never in a key. */
+  readonly executor?: ExecutorConfig;
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */
@@ -68,6 +71,8 @@ export interface StageSpec {
   readonly metrics: readonly string[];
   /** Its outputs drawn as curves (`plots:`). */
   readonly plots: readonly PlotSpec[];
+  /** What its cluster job asks for (`resources:`); the local executor ignores it; never in the key. */
+  readonly resources?: StageResources;
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

@@ -5,6 +5,7 @@ import { err, ok, type Result } from "../../cache/result.js";
 import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
+import { readExecutor, readResources } from "./check-executor.js";
 import { checkGraph } from "./check-graph.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
@@ -49,8 +50,12 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
 
   const env = readEnvList(top["env"], ["env"], source);
   errors.push(...env.errors);
+  const executor = readExecutor(top["executor"], source);
+  errors.push(...executor.errors);
   const stages = new Map<string, StageSpec>();
   for (const draft of drafts) {
+    const resources = readResources(isRecord(stagesRaw[draft.name]) ? (stagesRaw[draft.name] as Record<string, unknown>)["resources"] : undefined, ["stages", draft.name, "resources"], source);
+    errors.push(...resources.errors);
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
     errors.push(...resolved.errors);
     stages.set(draft.name, {
@@ -67,6 +72,7 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       env: [...new Set([...env.names, ...draft.env])].sort(),
       metrics: draft.metrics,
       plots: draft.plots,
+      resources: resources.resources,
       position: draft.position,
     });
   }
@@ -74,5 +80,5 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   errors.push(...sweep.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, executor: executor.executor });
 }

@@ -2,6 +2,7 @@
 // without a TTY listr2's simple renderer prints plain lines, with progress thinned to phase changes.
 import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
+import { clusterJobText } from "./cluster-job-text.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
 import { oneLine, terminalSafe } from "./terminal-text.js";
@@ -24,6 +25,8 @@ type Row = {
   lastPhase: string | undefined;
   lastPrint: number;
   metrics: Record<string, number>;
+  /** The cluster job's state as last shown, e.g. `slurm job 12 RUNNING on node07`. */
+  job?: string;
 };
 
 /** Consumes RunEvents and renders them; `finish` resolves once the rows are drawn for the last time. */
@@ -95,6 +98,16 @@ export class RunReporter {
           row.lastPrint = now;
         }
         row.task.output = oneLine(progressLine(event, eta));
+        return;
+      }
+      case "stage-job": {
+        const row = this.rows.get(event.stage);
+        if (row?.task === undefined) return;
+        const text = clusterJobText(event);
+        if (text === row.job) return;
+        row.job = text;
+        row.task.title = oneLine(`${event.stage}  running  [${text}]`);
+        if (!this.options.tty) this.write(`${event.stage}: ${text}`);
         return;
       }
       case "stage-metrics": {
