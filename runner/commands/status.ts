@@ -7,6 +7,8 @@ import { statusJson, statusTable } from "../reporters/status-report.js";
 import { stageStates } from "../stage-states.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
+import { liveJobsText } from "../reporters/cluster-job-text.js";
+import { liveLeases } from "../executors/run-lease.js";
 
 export async function statusCommand(opened: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
   const project = withPipeline(opened, expandSweep(opened.pipeline));
@@ -17,5 +19,9 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
   }
   const states = await stageStates(project, selected.value);
   output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown));
+  if (!command.json) {
+    const jobs = liveJobsText(await liveLeases(project.dagDir));
+    if (jobs !== "") output.out(jobs);
+  }
   return 0;
 }

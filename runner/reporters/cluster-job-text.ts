@@ -1,5 +1,6 @@
 // The words for a cluster job: its state in a stage's row (`PENDING (Resources)`, `RUNNING on node07`) and why it failed.
 import type { ClusterJobState, StageFailure } from "../events.js";
+import type { LeaseRecord } from "../executors/run-lease.js";
 
 /** What a row shows of a job: `slurm job 123 PENDING (Resources)`, `slurm job 123 RUNNING on node07`. */
 export function clusterJobText(job: ClusterJobState): string {
@@ -25,4 +26,16 @@ export function clusterFailureText(failure: Extract<StageFailure, { reason: "clu
   const code = failure.exitCode === undefined ? "" : ` (exit code ${failure.exitCode}:${failure.signal ?? 0})`;
   const meaning = MEANING[failure.state.split(" ")[0] ?? ""] ?? (failure.state === "FAILED" && failure.exitCode !== undefined ? `the stage exited with code ${failure.exitCode}` : undefined);
   return `slurm job ${failure.jobId} ${failure.state}${node}${code}${meaning === undefined ? "" : `: ${meaning}`}`;
+}
+
+/** `dag status`'s section on the cluster runs going on now: one line per job in flight. */
+export function liveJobsText(leases: readonly LeaseRecord[]): string {
+  const lines: string[] = [];
+  for (const lease of leases) {
+    if (lease.jobs.length === 0) continue;
+    lines.push(`cluster jobs of the dag run going on now (pid ${lease.pid} on ${lease.host}, since ${lease.startedAt}):`);
+    const width = Math.max(...lease.jobs.map((j) => j.stage.length));
+    for (const job of lease.jobs) lines.push(`  ${job.stage.padEnd(width)}  ${clusterJobText(job)}`);
+  }
+  return lines.length === 0 ? "" : lines.join("\n") + "\n";
 }
