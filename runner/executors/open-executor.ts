@@ -4,12 +4,14 @@ import { err, ok, type Result } from "../../cache/result.js";
 import type { Pipeline } from "../pipeline.js";
 import type { ExecutorName } from "./executor-config.js";
 import { localExecutor } from "./local.js";
+import { clearStaleLeases } from "./run-lease.js";
 import { SlurmExecutor } from "./slurm.js";
 import type { StageExecutor } from "./stage-executor.js";
 
-/** The executor a run uses; an error (exit 2) names why a Slurm one cannot be used here. */
+/** The executor a run uses (call under the run lock: it clears the leases of dead runs); an error (exit 2) names why a Slurm one cannot be used here. */
 export async function openExecutor(pipeline: Pipeline, dagDir: string, chosen: ExecutorName | undefined): Promise<Result<StageExecutor, string>> {
   const name = chosen ?? pipeline.executor?.name ?? "local";
+  await clearStaleLeases(dagDir);
   if (name === "local") return ok(localExecutor);
   const probe = await execa("sbatch", ["--version"], { reject: false, stdin: "ignore" });
   if (probe.exitCode !== 0) {

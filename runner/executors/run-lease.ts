@@ -36,15 +36,10 @@ export class RunLease {
     this.timer.unref();
   }
 
-  /** Takes a new lease for this run (and removes stale leases of runs long gone). */
+  /** Takes a new lease for this run. */
   static async take(dagDir: string): Promise<RunLease> {
     const dir = leaseDir(dagDir);
     await mkdir(dir, { recursive: true });
-    for (const name of await readdir(dir)) {
-      const file = path.join(dir, name);
-      const mtime = await stat(file).then((s) => s.mtimeMs, () => undefined);
-      if (leaseStale(mtime, Date.now())) await rm(file, { force: true });
-    }
     const lease = new RunLease(path.join(dir, `${os.hostname()}-${process.pid}-${randomBytes(4).toString("hex")}.json`), new Date().toISOString());
     lease.write();
     await lease.writing;
@@ -76,6 +71,16 @@ export class RunLease {
     clearInterval(this.timer);
     await this.writing;
     await rm(this.file, { force: true });
+  }
+}
+
+/** Removes the stale leases of runs that died (under the run lock; their jobs have stopped or are stopping by themselves). */
+export async function clearStaleLeases(dagDir: string): Promise<void> {
+  const dir = leaseDir(dagDir);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = path.join(dir, name);
+    const mtime = await stat(file).then((s) => s.mtimeMs, () => undefined);
+    if (leaseStale(mtime, Date.now())) await rm(file, { force: true });
   }
 }
 
