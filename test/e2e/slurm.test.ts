@@ -1,10 +1,12 @@
 // The Slurm executor against the real cluster (.ci/services/slurm.sh): parity with local runs, sweeps as concurrent jobs, Slurm's failures in words, cancellation, a runner killed outright.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { accountedState, clusterProject, inFlight, runningJobs, SLURM, waitFor } from "./cluster-project.js";
-import { dag, startDag } from "./project.js";
+import { dag, REPO, startDag } from "./project.js";
 import { checkStore } from "./store-check.js";
 
 if (!SLURM) console.log("slurm tests skipped: no cluster (DAG_TEST_SLURM unset; eval \"$(.ci/services/slurm.sh env)\" after .ci/services/slurm.sh start)");
@@ -54,7 +56,46 @@ function leftovers(dir: string): string[] {
   });
 }
 
+/** A copy of this repository's pipeline (pipeline.yaml, stages/, schemas/; native/ and node_modules/ linked) in a temp folder. */
+function defaultPipelineProject(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "dag-slurm-default-"));
+  for (const part of ["pipeline.yaml", "package.json", "stages", "schemas"]) cpSync(path.join(REPO, part), path.join(dir, part), { recursive: true });
+  for (const part of ["native", "node_modules"]) symlinkSync(path.join(REPO, part), path.join(dir, part));
+  return dir;
+}
+
+/** The sha256 of an output's bytes, except a JSON file's wall-clock fields (`seconds`, `train_seconds`…), which no two runs share. */
+function comparable(file: string): string {
+  const bytes = file.endsWith(".json") ? JSON.stringify(JSON.parse(readFileSync(file, "utf8")), (key, value: unknown) => (key.endsWith("seconds") ? undefined : value)) : readFileSync(file);
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Every output file under artifacts/STAGE/, by STAGE/FILE. */
+function outputs(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const stage of readdirSync(path.join(dir, "artifacts"))) {
+    for (const file of readdirSync(path.join(dir, "artifacts", stage))) out.set(`${stage}/${file}`, comparable(path.join(dir, "artifacts", stage, file)));
+  }
+  return out;
+}
+
 describe.skipIf(!SLURM)("the slurm executor on a real cluster", () => {
+  it("runs the default pipeline to the same keys and the same bytes as a local run", async () => {
+    const onCluster = defaultPipelineProject();
+    const local = defaultPipelineProject();
+    const cluster = await dag(onCluster, "run", "--executor", "slurm", "-j", "2");
+    expect(cluster.exitCode, cluster.stdout + cluster.stderr).toBe(0);
+    expect(cluster.stdout).toContain("6 ran, 0 cached");
+    expect((await dag(local, "run", "-j", "2")).exitCode).toBe(0);
+    expect(entries(onCluster)).toEqual(entries(local));
+    const [a, b] = [outputs(onCluster), outputs(local)];
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    expect(a.size).toBeGreaterThan(20);
+    for (const [file, content] of a) expect(content, file).toEqual(b.get(file));
+    const again = await dag(onCluster, "run");
+    expect(again.stdout).toContain("0 ran, 6 cached");
+  }, 300_000);
+
   it("gives byte-identical outputs and the same keys as a local run; a local re-run is all cached", async () => {
     const onCluster = clusterProject(CHAIN);
     const local = clusterProject(CHAIN);
