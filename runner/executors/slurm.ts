@@ -1,4 +1,5 @@
 // The Slurm executor: each stage one sbatch job running the same command on the same job file (shared filesystem), followed through squeue/sacct, its messages tailed from a file.
+import { execFileSync } from "node:child_process";
 import { chmod, open, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { StageMessage } from "../../schemas/stage-contract.js";
@@ -22,7 +23,20 @@ export class SlurmExecutor implements StageExecutor {
   private constructor(
     private readonly defaults: SlurmDefaults,
     private readonly lease: RunLease,
-  ) {}
+  ) {
+    process.once("exit", this.cancelAtExit);
+  }
+
+  /** A runner that exits at once (a second Ctrl-C) cancels its jobs on its way out; killed outright, it leaves that to the lease. */
+  private readonly cancelAtExit = (): void => {
+    const ids = this.tracker.inFlight;
+    if (ids.length === 0) return;
+    try {
+      execFileSync("scancel", ids, { stdio: "ignore", timeout: 10_000 });
+    } catch {
+      // The jobs stop on their stale lease instead.
+    }
+  };
 
   /** Takes the run's lease in `.dag/leases/`; call under the run lock. */
   static async open(dagDir: string, defaults: SlurmDefaults): Promise<SlurmExecutor> {
@@ -60,7 +74,9 @@ export class SlurmExecutor implements StageExecutor {
     };
     const tail = tailMessages(messagesFile, onMessage);
     const cancel = (): void => void cancelJobs([jobId]);
-    launch.signal.addEventListener("abort", cancel, { once: true });
+    // Ctrl-C while sbatch was answering: the job exists now, so it is cancelled now.
+    if (launch.signal.aborted) cancel();
+    else launch.signal.addEventListener("abort", cancel, { once: true });
     let ranFrom: number | undefined;
     const final = await this.tracker.watch(jobId, (info) => {
       if (info.state === "RUNNING") ranFrom ??= performance.now();
@@ -91,6 +107,7 @@ export class SlurmExecutor implements StageExecutor {
 
   /** Cancels whatever is still in flight and ends the lease. */
   async close(): Promise<void> {
+    process.off("exit", this.cancelAtExit);
     await cancelJobs(this.tracker.inFlight);
     await this.lease.release();
   }

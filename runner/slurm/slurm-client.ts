@@ -34,7 +34,8 @@ async function slurm(command: string, args: readonly string[]): Promise<Result<s
   }
   if (r.exitCode !== 0) {
     const text = `${r.stderr}`.trim() || `${r.stdout}`.trim() || r.shortMessage || `exit code ${r.exitCode}`;
-    return err({ reason: "failed", command, message: `${command} ${args.slice(0, 1).join(" ")}…: ${text.split("\n").slice(-3).join("; ")}` });
+    const said = text.split("\n").slice(-3).join("; ");
+    return err({ reason: "failed", command, message: said.startsWith(`${command}:`) ? said : `${command}: ${said}` });
   }
   return ok(`${r.stdout}`);
 }
