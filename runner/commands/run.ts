@@ -3,6 +3,7 @@ import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
 import { openExecutor } from "../executors/open-executor.js";
+import type { StageExecutor } from "../executors/stage-executor.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
@@ -44,24 +45,25 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(lockErrorText(lock.error, "run", project.root));
     return 1;
   }
-  const executor = command.dryRun ? undefined : await openExecutor(project.pipeline, project.dagDir, command.executor);
-  if (executor !== undefined && !executor.ok) {
-    if (lock?.ok) await lock.value.release();
-    output.error(`dag: ${executor.error}`);
-    return 2;
-  }
+  let executor: StageExecutor | undefined;
   try {
+    const chosen = command.dryRun ? undefined : await openExecutor(project.pipeline, project.dagDir, command.executor);
+    if (chosen !== undefined && !chosen.ok) {
+      output.error(`dag: ${chosen.error}`);
+      return 2;
+    }
+    executor = chosen?.value;
     if (lock !== undefined) await repairStore(project);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal, ...(executor === undefined ? {} : { executor: executor.value }) },
+      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal, ...(executor === undefined ? {} : { executor }) },
       reporter.emit,
     );
     await reporter.finish();
     if (summary.interrupted) return 130;
     return summary.failed > 0 ? 1 : 0;
   } finally {
-    await executor?.value.close();
+    await executor?.close();
     if (lock?.ok) await lock.value.release();
   }
 }
