@@ -37,7 +37,13 @@ export type Command =
       /** False with `--no-sweep`: run the file's own variant only. */
       readonly sweep: boolean;
     })
-  | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] })
+  | (CommonOptions & {
+      readonly name: "status";
+      readonly json: boolean;
+      readonly targets: readonly string[];
+      /** `--params`: each stage's params as it receives them (schema defaults marked) instead of its state. */
+      readonly params: boolean;
+    })
   | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
   | (CommonOptions & { readonly name: "diff"; readonly a: string; readonly b: string; readonly json: boolean })
   | (CommonOptions & { readonly name: "report"; readonly targets: readonly string[]; readonly out: string })
@@ -104,6 +110,8 @@ with the last duration and headline metrics. Reads no unchanged file (a stat cac
 
 Options:
       --json         print {"stages":[{"name","state","reasons","outputs","metrics","seconds"}]}
+      --params       each stage's params as the stage receives them: the file's values, the
+                     defaults of its params schema (marked), declared params left unset
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
 `,
   runs: `Usage: dag runs [STAGE…] [options]      (also: dag exp show)
@@ -226,10 +234,10 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
         const { values, positionals } = parseArgs({
           args: rest as string[],
           allowPositionals: true,
-          options: { ...common, json: { type: "boolean", default: false } },
+          options: { ...common, json: { type: "boolean", default: false }, params: { type: "boolean", default: false } },
         });
         if (values.help) return ok({ name: "help", topic: "status" });
-        return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals });
+        return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals, params: values.params });
       }
       case "runs": {
         const { values, positionals } = parseArgs({
