@@ -2,8 +2,9 @@
 import { parseArgs } from "node:util";
 import type { Result } from "../cache/result.js";
 import { err, ok } from "../cache/result.js";
-import { didYouMeanHint } from "./config/did-you-mean.js";
+import { didYouMean, didYouMeanHint } from "./config/did-you-mean.js";
 import { parseOverride, type ParamOverride } from "./param-overrides.js";
+import type { ForceMode } from "./force-plan.js";
 import { parseDuration, parseSize } from "./quantities.js";
 
 export interface CommonOptions {
@@ -28,7 +29,8 @@ export type Command =
       readonly name: "run";
       readonly targets: readonly string[];
       readonly until: string | undefined;
-      readonly force: boolean;
+      /** `--force`: re-run the named stages (all selected when none is named); `--force-upstream`: and everything they need. */
+      readonly force: ForceMode;
       readonly dryRun: boolean;
       readonly jobs: number;
       readonly wait: boolean;
@@ -95,7 +97,9 @@ variants; a variant's name, e.g. 'ridge[alpha=0.01]', that variant).
 
 Options:
       --until STAGE        run STAGE and everything upstream of it
-      --force              re-run the selected stages even when cached
+      --force              re-run the named stages even when cached (upstream stages come from
+                           the cache as they are); with no stage named, every stage
+  -F, --force-upstream     re-run the named stages and everything upstream of them
   -n, --dry-run            print what would run and why; run nothing
   -j, --jobs N             run up to N independent stages at once (default 1)
       --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
@@ -168,6 +172,12 @@ Options:
 const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "help"] as const;
 const LISTED = "run, status, runs, diff, report, gc";
 
+/** The long flags a command takes, read from its help text (the one list of them), plus the common ones. */
+export function flagsOf(command: string): string[] {
+  const text = HELP[command === "exp" ? "runs" : command] ?? "";
+  return [...new Set([...(text.match(/--[a-z][a-z-]*/g) ?? []), "--help", "--no-color", "--file"])];
+}
+
 /** Parses argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): Result<Command, UsageError> {
   const [first, ...rest] = argv;
@@ -200,6 +210,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             ...common,
             until: { type: "string" },
             force: { type: "boolean", default: false },
+            "force-upstream": { type: "boolean", short: "F", default: false },
             "dry-run": { type: "boolean", short: "n", default: false },
             jobs: { type: "string", short: "j", default: "1" },
             "no-wait": { type: "boolean", default: false },
@@ -222,7 +233,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           color: !values["no-color"],
           targets: positionals,
           until: values.until,
-          force: values.force,
+          force: values["force-upstream"] ? "upstream" : values.force ? "named" : "none",
           dryRun: values["dry-run"],
           jobs,
           wait: !values["no-wait"],
@@ -318,6 +329,12 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
     }
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
+    const unknown = /^Unknown option '(-[^']*)'/.exec(message);
+    if (unknown !== null) {
+      const flag = unknown[1] as string;
+      const near = didYouMean(flag, flagsOf(first));
+      return usage(`Unknown option '${flag}'.${near === undefined ? "" : ` Did you mean ${near}?`} (see dag ${first} --help)`);
+    }
     return usage(`${message} (see dag ${first} --help)`);
   }
 }

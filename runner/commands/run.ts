@@ -2,6 +2,7 @@
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
+import { forcedStages } from "../force-plan.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
@@ -47,7 +48,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     if (lock !== undefined) await repairStore(project);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal },
+      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal },
       reporter.emit,
     );
     await reporter.finish();
