@@ -12,6 +12,8 @@ import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
 import { RunReporter } from "../reporters/run-reporter.js";
+import { expectedDurations } from "../expected-durations.js";
+import { resultPlaces } from "../run-places.js";
 
 export async function runCommand(opened: Project, command: Extract<Command, { name: "run" }>, output: Output, signal: AbortSignal): Promise<number> {
   const overridden = applyOverrides(opened.pipeline, command.set);
@@ -28,7 +30,14 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(unknownStageText(selected.error));
     return 2;
   }
-  const reporter = new RunReporter({ tty: output.isTTY, out: output.stdout });
+  const reporter = new RunReporter({
+    tty: output.isTTY,
+    out: output.stdout,
+    jobs: command.jobs,
+    expected: command.dryRun ? {} : await expectedDurations(project, selected.value.map((name) => project.pipeline.stages.get(name)?.base ?? name)),
+    places: resultPlaces(project.pipeline, selected.value, project.links),
+    columns: (output.stdout as NodeJS.WriteStream).columns ?? 80,
+  });
   const lockFile = project.store.layout.lockFile;
   const lock = command.dryRun
     ? undefined
