@@ -47,6 +47,15 @@ export type Command =
       readonly params: boolean;
     })
   | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
+  | (CommonOptions & {
+      readonly name: "graph";
+      readonly targets: readonly string[];
+      readonly format: "text" | "dot" | "mermaid";
+      /** One node per sweep variant instead of one per stage. */
+      readonly variants: boolean;
+      /** Lines as long as they are, not cut to the terminal. */
+      readonly wide: boolean;
+    })
   | (CommonOptions & { readonly name: "diff"; readonly a: string; readonly b: string; readonly json: boolean })
   | (CommonOptions & { readonly name: "report"; readonly targets: readonly string[]; readonly out: string })
   | (CommonOptions & {
@@ -80,6 +89,7 @@ Commands:
   diff A B         two variants' params and metrics side by side
   report           write an HTML page: the graph, metrics tables, training curves, sweep plots
   gc               remove cache entries the current pipeline no longer reaches
+  graph [STAGE…]   the pipeline graph with each stage's state (alias: dag); --dot, --mermaid
 
 Options for every command:
   -f, --file PATH  the pipeline file (default: pipeline.yaml)
@@ -153,6 +163,20 @@ Options:
   -o, --out PATH     where to write the page (default: report.html)
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
 `,
+  graph: `Usage: dag graph [STAGE…] [options]      (also: dag dag)
+
+The pipeline graph with each stage's state (✔ cached, ● stale with the reasons, ○ never run): a
+tree, each stage under the last stage it reads, the others it reads named after it. With STAGE…,
+those stages and what they need. Sweep variants are folded into their stage (with their states
+counted); --variants shows one node each. Reads nothing it need not, changes nothing.
+
+Options:
+      --dot          print Graphviz dot (dag graph --dot | dot -Tsvg > dag.svg)
+      --mermaid      print a Mermaid flowchart (for Markdown documents)
+      --variants     one node per sweep variant
+      --wide         do not cut lines to the terminal width
+  -f, --file PATH    the pipeline file (default: pipeline.yaml)
+`,
   gc: `Usage: dag gc [options]
 
 Removes cache entries the current pipeline (with its sweep) does not reach: reachable are the
@@ -169,8 +193,8 @@ Options:
 `,
 };
 
-const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "help"] as const;
-const LISTED = "run, status, runs, diff, report, gc";
+const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "help"] as const;
+const LISTED = "run, status, runs, diff, report, gc, graph";
 
 /** The long flags a command takes, read from its help text (the one list of them), plus the common ones. */
 export function flagsOf(command: string): string[] {
@@ -183,7 +207,8 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help") return ok({ name: "help", topic: undefined });
   if (first === "-v" || first === "--version") return ok({ name: "version" });
-  if (first === "help") return ok({ name: "help", topic: rest[0] === "exp" ? "runs" : rest[0] });
+  if (first === "help") return ok({ name: "help", topic: rest[0] === "exp" ? "runs" : rest[0] === "dag" ? "graph" : rest[0] });
+  if (first === "dag") return parseCommand(["graph", ...rest]);
   if (!(COMMANDS as readonly string[]).includes(first)) {
     const hint = didYouMeanHint(first, LISTED.split(", "));
     return err({ reason: "usage", command: undefined, message: `unknown command "${first}"${hint ? `; ${hint}` : ""}; commands: ${LISTED} (see dag --help)` });
@@ -291,6 +316,30 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
         });
         if (values.help) return ok({ name: "help", topic: "report" });
         return ok({ name: "report", file: values.file, color: !values["no-color"], targets: positionals, out: values.out });
+      }
+      case "graph": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            dot: { type: "boolean", default: false },
+            mermaid: { type: "boolean", default: false },
+            variants: { type: "boolean", default: false },
+            wide: { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: "graph" });
+        if (values.dot && values.mermaid) return usage("choose one of --dot and --mermaid");
+        return ok({
+          name: "graph",
+          file: values.file,
+          color: !values["no-color"],
+          targets: positionals,
+          format: values.dot ? "dot" : values.mermaid ? "mermaid" : "text",
+          variants: values.variants,
+          wide: values.wide,
+        });
       }
       case "gc": {
         const { values, positionals } = parseArgs({

@@ -20,7 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "help": {
       const text = command.topic === undefined ? HELP["main"] : HELP[command.topic];
       if (text === undefined) {
-        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc`);
+        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc, graph`);
         return 2;
       }
       output.out(text);
@@ -36,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "runs":
     case "diff":
     case "report":
+    case "graph":
     case "gc": {
       const project = await openProject(command.file);
       if (!project.ok) {
@@ -55,6 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
         case "diff": {
           const { diffCommand } = await import("./commands/diff.js");
           return diffCommand(project.value, command, output);
+        }
+        case "graph": {
+          const { graphCommand } = await import("./commands/graph.js");
+          return graphCommand(project.value, command, output);
         }
         case "report": {
           const { reportCommand } = await import("./commands/report.js");
