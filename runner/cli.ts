@@ -26,6 +26,15 @@ async function main(argv: readonly string[]): Promise<number> {
       output.out(text);
       return 0;
     }
+    case "completion": {
+      const { BASH_COMPLETION, ZSH_COMPLETION } = await import("./reporters/completion-scripts.js");
+      output.out(command.shell === "bash" ? BASH_COMPLETION : ZSH_COMPLETION);
+      return 0;
+    }
+    case "complete": {
+      const { completeCommand } = await import("./commands/completion.js");
+      return completeCommand(command.index, command.words, output);
+    }
     case "version": {
       const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
       output.out(pkg.version);

@@ -1,5 +1,5 @@
 // `dag report`: gathers the catalog, the plot files its stages declare and the sweep's charts, and writes one HTML page.
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "../cli-args.js";
 import type { PlotSpec } from "../declarations.js";
@@ -20,6 +20,18 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
     output.error(unknownStageText(stages.error));
     return 2;
   }
+  // A mistyped folder is an error, not a new folder somewhere: as `> out/report.html` in a shell.
+  const target = path.resolve(project.root, command.out);
+  const folder = path.dirname(target);
+  const shownFolder = path.relative(process.cwd(), folder) || ".";
+  const isFolder = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => undefined,
+  );
+  if (isFolder !== true) {
+    output.error(`dag report: ${isFolder === false ? `${shownFolder} is not a folder` : `folder ${shownFolder} does not exist`}; create it first (mkdir -p ${shownFolder}) or name another path with -o`);
+    return 2;
+  }
   const { catalogs, damage } = await readCatalog(project, stages.value);
   const warnings: string[] = [...damage];
   const curves = [];
@@ -37,8 +49,6 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
     curveCharts: curves,
     sweepCharts: sweeps,
   });
-  const target = path.resolve(project.root, command.out);
-  await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, html);
   for (const warning of warnings) output.error(`warning: ${warning}`);
   const entries = catalogs.reduce((n, c) => n + c.rows.length, 0);

@@ -1,4 +1,5 @@
 // `dag runs` (also `dag exp show`): every cached variant of the selected stages, sorted and printed as a table, JSON, CSV or Markdown.
+import { outputWidth } from "../reporters/fit-width.js";
 import type { Command } from "../cli-args.js";
 import { didYouMeanHint, nearestNames } from "../config/did-you-mean.js";
 import { withPipeline, type Project } from "../project.js";
@@ -40,7 +41,7 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
       output.out(runsMarkdown(catalogs));
       return 0;
     case "table":
-      output.out(runsText(catalogs));
+      output.out(runsText(catalogs, Date.now(), outputWidth(output.stdout, command.wide)));
       return 0;
   }
 }

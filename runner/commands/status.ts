@@ -3,6 +3,7 @@ import type { Command } from "../cli-args.js";
 import { selectStages } from "../graph.js";
 import { withPipeline, type Project } from "../project.js";
 import { expandSweep } from "../sweep.js";
+import { outputWidth } from "../reporters/fit-width.js";
 import { paramsText } from "../reporters/params-report.js";
 import { statusJson, statusTable } from "../reporters/status-report.js";
 import { stageStates } from "../stage-states.js";
@@ -26,6 +27,6 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
     return 2;
   }
   const states = await stageStates(project, selected.value);
-  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown));
+  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown, outputWidth(output.stdout, command.wide)));
   return 0;
 }

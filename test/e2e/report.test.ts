@@ -1,6 +1,6 @@
 // End-to-end: `dag report` on a swept pipeline, opened in headless Chromium with no network, its charts checked as drawn.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,7 @@ describe("dag report", () => {
     if (CHROMIUM === undefined) throw new Error("chromium is not installed: apt-get install -y chromium (.ci/run does)");
     const dir = mlProject(mlPipeline("sweep:\n  ridge.alpha: [0.01, 0.1]\n  finetune.loss.infonce: [0, 1]\n"));
     expect((await dag(dir, "run", "-j", "2")).exitCode).toBe(0);
+    mkdirSync(path.join(dir, "out"));
     const r = await dag(dir, "report", "-o", "out/report.html");
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
