@@ -9,7 +9,10 @@ import { baseStages } from "../graph.js";
 import { curveCharts, plottedParams, sweepCharts, type CurveRecord } from "../report-data.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
-import { pipelineGraphSvg } from "../reporters/report-graph.js";
+import { graphData } from "../reporters/report-graph.js";
+import { graphView } from "../graph-view.js";
+import { topoOrder } from "../graph.js";
+import { stageStates } from "../stage-states.js";
 import { reportHtml } from "../reporters/report-html.js";
 import { expandSweep } from "../sweep.js";
 
@@ -39,12 +42,15 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
   for (const catalog of catalogs) {
     const spec = [...project.pipeline.stages.values()].find((s) => s.base === catalog.stage);
     for (const plot of spec?.plots ?? []) curves.push(...curveCharts(catalog, plot, await readCurves(catalog, plot, warnings)));
-    sweeps.push(...sweepCharts(catalog, plottedParams(project.pipeline, catalog), spec?.metrics ?? []));
+    // The sweep's charts show what this file's pipeline and sweep resolve to (other entries would mix in other files' points).
+    const own = { ...catalog, rows: catalog.rows.filter((row) => row.current !== undefined) };
+    const swept = own.rows.length > 0 ? own : catalog;
+    sweeps.push(...sweepCharts(swept, plottedParams(project.pipeline, swept), spec?.metrics ?? []));
   }
   const html = reportHtml({
     title: `dag report — ${path.relative(project.root, project.pipeline.file) || project.pipeline.file}`,
     generatedAt: new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC",
-    graphSvg: pipelineGraphSvg(project.pipeline),
+    graph: graphData(graphView(project.pipeline, await stageStates(project, topoOrder(project.pipeline)), false), project.pipeline),
     catalogs,
     curveCharts: curves,
     sweepCharts: sweeps,
