@@ -37,11 +37,17 @@ export interface ChartSeries {
   readonly other: boolean;
 }
 
-/** Series with the very same values (and visibility) drawn as one, labelled `a = b`; the note says which were merged. */
+/** Significant digits at which two curves count as the same line: closer than a chart's pixel, they would hide each other. */
+const SAME_DIGITS = 4;
+
+/**
+ * Series with the same values to SAME_DIGITS significant digits (and the same visibility) drawn as
+ * one, labelled `a = b`; the note says which were merged.
+ */
 export function dedupeSeries(series: readonly ChartSeries[]): { series: ChartSeries[]; note: string | undefined } {
   const groups = new Map<string, ChartSeries[]>();
   for (const s of series) {
-    const id = `${s.other ? 1 : 0}:${JSON.stringify(s.values)}`;
+    const id = `${s.other ? 1 : 0}:${JSON.stringify(s.values.map((v) => (v === null ? null : Number(v.toPrecision(SAME_DIGITS)))))}`;
     groups.set(id, [...(groups.get(id) ?? []), s]);
   }
   const merged: ChartSeries[] = [];
@@ -52,8 +58,10 @@ export function dedupeSeries(series: readonly ChartSeries[]): { series: ChartSer
       merged.push(first);
       continue;
     }
-    merged.push({ ...first, label: group.map((s) => s.label).join(" = "), current: group.some((s) => s.current) });
-    notes.push(`${group.length} identical curves drawn as one: ${group.map((s) => s.label).join(", ")}`);
+    const labels = [...new Set(group.map((s) => s.label))];
+    const label = labels.length === 1 ? `${labels[0] as string} (${group.length} entries)` : labels.join(" = ");
+    merged.push({ ...first, label, current: group.some((s) => s.current) });
+    notes.push(`${group.length} identical curves drawn as one: ${labels.length === 1 ? `${group.length} entries of ${labels[0] as string}` : labels.join(", ")}`);
   }
   return { series: merged, note: notes.length === 0 ? undefined : notes.join("; ") };
 }

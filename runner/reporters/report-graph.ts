@@ -51,11 +51,16 @@ export const GRAPH_SCRIPT = String.raw`(function () {
   data.nodes.forEach(function (n) { g.setNode(n.name, { width: W, height: H }); });
   data.edges.forEach(function (e) { g.setEdge(e[0], e[1]); });
   dagre.layout(g);
-  var size = g.graph();
+  // The drawing's bounds: every box and every routed edge point (a long edge may bend outside the ranks' rows).
+  var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  var grow = function (x, y) { minX = Math.min(minX, x); minY = Math.min(minY, y); maxX = Math.max(maxX, x); maxY = Math.max(maxY, y); };
+  g.nodes().forEach(function (v) { var b = g.node(v); grow(b.x - W / 2, b.y - H / 2); grow(b.x + W / 2, b.y + H / 2); });
+  g.edges().forEach(function (e) { g.edge(e).points.forEach(function (p) { grow(p.x, p.y); }); });
+  var pad = 12;
   var svg = document.createElementNS(NS, "svg");
   svg.setAttribute("class", "graph");
-  svg.setAttribute("viewBox", "0 0 " + Math.ceil(size.width) + " " + Math.ceil(size.height));
-  svg.setAttribute("width", String(Math.ceil(size.width)));
+  svg.setAttribute("viewBox", [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad].map(function (v) { return v.toFixed(1); }).join(" "));
+  svg.setAttribute("width", String(Math.ceil(maxX - minX + 2 * pad)));
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", "pipeline graph");
   var el = function (name, attrs, parent) {

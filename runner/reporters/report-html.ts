@@ -45,7 +45,8 @@ h3 small, .meta { color: #5d6773; font-weight: normal; }
 .graph .sub { font: 11px system-ui, sans-serif; fill: #5d6773; }
 .graph .edge { fill: none; stroke: #9aa4b0; stroke-width: 1.4; }
 table { border-collapse: collapse; font-size: 13px; background: #fff; max-width: 100%; }
-th, td { padding: 4px 8px; border-bottom: 1px solid #e6e9ed; text-align: left; overflow-wrap: anywhere; }
+th, td { padding: 4px 7px; border-bottom: 1px solid #e6e9ed; text-align: left; }
+td.key { overflow-wrap: anywhere; }
 body:not(.show-all) tr.other { display: none; }
 .switch { margin: 10px 0; padding: 6px 10px; background: #fff; border: 1px solid #e1e5ea; border-radius: 6px; display: inline-block; }
 th { background: #f1f3f6; font-weight: 600; }
@@ -61,7 +62,8 @@ tr.yaml td { background: #f4f6f8; font-weight: 600; }
 
 function stageTable(catalog: StageCatalog): string {
   if (catalog.rows.length === 0) return `<h3>${escapeHtml(catalog.stage)} <small>no cached variant</small></h3>`;
-  const head = ["", "key", ...catalog.differing, ...catalog.metrics, "time", "ran"].map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  // Headers may break after _ and . (mrr_<wbr>batch100), never inside a word.
+  const head = ["", "key", ...catalog.differing, ...catalog.metrics, "time", "ran"].map((h) => `<th>${escapeHtml(h).replace(/([_.])/g, "$1<wbr>")}</th>`).join("");
   const body = catalog.rows
     .map((row) => {
       const cells = [
