@@ -36,7 +36,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     jobs: command.jobs,
     expected: command.dryRun ? {} : await expectedDurations(project, selected.value.map((name) => project.pipeline.stages.get(name)?.base ?? name)),
     places: resultPlaces(project.pipeline, selected.value, project.links),
-    columns: (output.stdout as NodeJS.WriteStream).columns ?? 80,
+    ...((output.stdout as NodeJS.WriteStream).columns === undefined ? {} : { columns: (output.stdout as NodeJS.WriteStream).columns }),
   });
   const lockFile = project.store.layout.lockFile;
   const lock = command.dryRun

@@ -41,7 +41,7 @@ export function headlineValues(metrics: Readonly<Record<string, number>>, declar
 }
 
 /**
- * A running stage's line: `[██████░░░░] 41% epoch 2/4 · loss 0.89 val MRR 0.427 · 4.1s · ETA ~6s`.
+ * A running stage's line: `[██████░░░░] 41% epoch 2/4 · 4.1s · ETA ~6s · loss 0.89 val MRR 0.427`.
  * done/total cover the whole stage (stages/lib/protocol/progress.ts); `phase` says where it is.
  */
 export function progressLine(
@@ -51,9 +51,10 @@ export function progressLine(
 ): string {
   const percent = p.total > 0 ? Math.floor((100 * Math.min(p.done, p.total)) / p.total) : 0;
   const parts = [`${progressBar(p.done, p.total, options.barWidth ?? 20)} ${percent}%${p.phase ? ` ${p.phase}` : ""}`];
-  const values = formatValues(p.values);
-  if (values) parts.push(values);
   if (options.elapsed !== undefined) parts.push(formatDuration(options.elapsed));
   if (eta !== undefined) parts.push(`ETA ~${formatDuration(eta)}`);
+  // The numbers last: a narrow terminal cuts them before the time left.
+  const values = formatValues(p.values);
+  if (values) parts.push(values);
   return parts.join(" · ");
 }

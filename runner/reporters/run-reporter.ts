@@ -295,7 +295,12 @@ export class RunReporter {
       this.write(`dry run: nothing was run`);
       return;
     }
-    if (this.options.places !== undefined) for (const line of resultsText(this.options.places, this.metrics, this.headlines, baseOf)) this.write(line);
+    const columns = this.options.columns ?? Infinity;
+    for (const line of this.options.places === undefined ? [] : resultsText(this.options.places, this.metrics, this.headlines, baseOf)) {
+      // On a narrow terminal the paths go one a line rather than wrap mid-path.
+      if (line.length > columns && line.startsWith("results: ")) this.write(["results:", ...line.slice("results: ".length).split(", ").map((p) => `  ${p}`)].join("\n"));
+      else this.write(line);
+    }
     const parts = [`${s.ran} ran`, `${s.cached} cached`];
     if (s.failed) parts.push(`${s.failed} failed`);
     if (s.skipped) parts.push(`${s.skipped} skipped`);
