@@ -133,7 +133,7 @@ export class RunReporter {
         const elapsed = row.startedAt === undefined ? undefined : (now - row.startedAt) / 1000;
         row.phase = event.phase;
         if (this.live) {
-          row.output = progressLine(event, eta, { barWidth: this.barWidth, ...(elapsed === undefined ? {} : { elapsed }) });
+          row.output = this.liveLine(row, now);
           this.draw(row);
           return;
         }
@@ -207,8 +207,23 @@ export class RunReporter {
     row.task.output = oneLine(row.output);
   }
 
+  /** A running row's bar, its elapsed time and ETA as of `now`. */
+  private liveLine(row: Row, now: number): string {
+    const eta = stageEta(row, this.options.expected?.[row.base], now);
+    const elapsed = row.startedAt === undefined ? undefined : (now - row.startedAt) / 1000;
+    const p = { done: row.done ?? 0, total: row.total ?? 0, phase: row.phase, values: row.values };
+    return progressLine(p, eta, { barWidth: this.barWidth, ...(elapsed === undefined ? {} : { elapsed }) });
+  }
+
+  /** Once a second: the run's line, and the running rows' clocks (a long single step sends no progress, its time still moves). */
   private drawFooter(): void {
-    if (this.footer?.task) this.footer.task.title = oneLine(this.runLine());
+    const now = performance.now();
+    for (const row of this.rows.values()) {
+      if (row.state !== "running" || row.total === undefined) continue;
+      row.output = this.liveLine(row, now);
+      this.draw(row);
+    }
+    if (this.footer?.task) this.footer.task.title = oneLine(this.runLine(now));
   }
 
   private start(stages: readonly string[]): void {
