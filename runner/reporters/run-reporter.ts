@@ -314,6 +314,7 @@ export class RunReporter {
     for (const line of this.options.places === undefined ? [] : resultsText(this.options.places, this.metrics, this.headlines, baseOf)) {
       // On a narrow terminal the paths go one a line rather than wrap mid-path.
       if (line.length > columns && line.startsWith("results: ")) this.write(["results:", ...line.slice("results: ".length).split(", ").map((p) => `  ${p}`)].join("\n"));
+      else if (line.length > columns && line.includes("  (")) this.write(line.replace("  (", "\n  ("));
       else this.write(line);
     }
     const parts = [`${s.ran} ran`, `${s.cached} cached`];
