@@ -85,6 +85,13 @@ describe("param schemas", () => {
     expect((await dag(dir, "status")).exitCode).toBe(2);
   });
 
+  it("an unknown param holding a path says files are inputs", async () => {
+    const r = await dag(project(YAML.replace("alpha: 0.1", "train: data/train.npz")), "run");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('unknown param "train"');
+    expect(r.stderr).toContain("hint: a file a stage reads is an input: name it under the stage's deps, not its params");
+  });
+
   it("an enum value gets a did-you-mean", async () => {
     const r = await dag(project(YAML.replace("alpha: 0.1", "mode: slwo")), "run");
     expect(r.exitCode).toBe(2);
