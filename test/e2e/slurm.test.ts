@@ -102,8 +102,8 @@ describe.skipIf(!SLURM)("the slurm executor on a real cluster", () => {
     const cluster = await dag(onCluster, "run", "--executor", "slurm", "-j", "2");
     expect(cluster.exitCode, cluster.stdout + cluster.stderr).toBe(0);
     expect(cluster.stdout).toContain("4 ran, 0 cached");
-    expect(cluster.stdout).toMatch(/^load: slurm job \d+ PENDING/m);
-    expect(cluster.stdout).toMatch(/^finetune: slurm job \d+ RUNNING on \S+/m);
+    expect(cluster.stdout).toMatch(/^\[load\] slurm job \d+ PENDING/m);
+    expect(cluster.stdout).toMatch(/^\[finetune\] slurm job \d+ RUNNING on \S+/m);
     expect((await dag(local, "run")).exitCode).toBe(0);
     expect(entries(onCluster)).toEqual(entries(local));
     expect(entries(onCluster)).toHaveLength(4);
@@ -140,8 +140,8 @@ sweep:
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("7 ran, 0 cached");
     const out = r.stdout.split("\n");
-    const firstDone = out.findIndex((l) => /train\[.*\]\s+done in/.test(l));
-    const submitted = out.slice(0, firstDone).filter((l) => /^train\[a=\d,b=\d\]: slurm job \d+ PENDING$/.test(l));
+    const firstDone = out.findIndex((l) => /^\[train\[.*\]\] done in/.test(l));
+    const submitted = out.slice(0, firstDone).filter((l) => /^\[train\[a=\d,b=\d\]\] slurm job \d+ PENDING$/.test(l));
     expect(submitted).toHaveLength(6);
     expect(new Set(submitted.map((l) => /job (\d+)/.exec(l)?.[1])).size).toBe(6);
     // Start and end times of each variant's stage process (by pid): some ran at the same time.
