@@ -29,10 +29,12 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
     return 2;
   }
   const states = await stageStates(project, selected.value);
-  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown, outputWidth(output.stdout, command.wide)));
+  const leases = await liveLeases(project.dagDir);
+  const jobs = leases.flatMap((lease) => lease.jobs.map((job) => ({ ...job, runner: { pid: lease.pid, host: lease.host } })));
+  output.out(command.json ? statusJson(states, jobs) + "\n" : statusTable(states, project.links.shown, outputWidth(output.stdout, command.wide)));
   if (!command.json) {
-    const jobs = liveJobsText(await liveLeases(project.dagDir));
-    if (jobs !== "") output.out(jobs);
+    const text = liveJobsText(leases);
+    if (text !== "") output.out(text);
   }
   return 0;
 }

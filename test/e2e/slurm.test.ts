@@ -199,6 +199,8 @@ stages:
     const run = startDag(dir, "run");
     const jobs = await waitFor("slow's job to run", 60_000, () => runningJobs(dir, ["slow"]));
     const id = jobs.get("slow") as string;
+    const json = JSON.parse((await dag(dir, "status", "--json")).stdout) as { jobs?: { stage: string; jobId: string; state: string }[] };
+    expect(json.jobs?.map(({ stage, jobId, state }) => ({ stage, jobId, state }))).toEqual([{ stage: "slow", jobId: id, state: "RUNNING" }]);
     await execa("scancel", [id]);
     const r = await run;
     expect(r.exitCode).toBe(1);
