@@ -5,6 +5,7 @@ import { executeRun } from "../executor.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
+import { refreshLock } from "../pipeline-lock.js";
 import { repairStore } from "../store-repair.js";
 import { expandSweep } from "../sweep.js";
 import { lockErrorText } from "../reporters/lock-text.js";
@@ -51,6 +52,10 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
       reporter.emit,
     );
     await reporter.finish();
+    if (!command.dryRun) {
+      const locked = await refreshLock(opened);
+      if (!locked.ok) output.error(`warning: ${locked.error}`);
+    }
     if (summary.interrupted) return 130;
     return summary.failed > 0 ? 1 : 0;
   } finally {
