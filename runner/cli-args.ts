@@ -36,6 +36,12 @@ export type Command =
       readonly set: readonly ParamOverride[];
       /** False with `--no-sweep`: run the file's own variant only. */
       readonly sweep: boolean;
+      /** `--pull`: a local miss the remote has is downloaded instead of computed. */
+      readonly pull: boolean;
+      /** `--push`: each entry computed is uploaded to the remote. */
+      readonly push: boolean;
+      /** `-r NAME`: the remote for --pull/--push (default: the configured default). */
+      readonly remote: string | undefined;
     })
   | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] })
   | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
@@ -51,7 +57,24 @@ export type Command =
       readonly maxSize: number | undefined;
       readonly dryRun: boolean;
       readonly wait: boolean;
-    });
+      /** `--remote [NAME]`: collect the remote instead of the local store; "" names the default remote. */
+      readonly remote: string | undefined;
+    })
+  | (CommonOptions & TransferOptions & { readonly name: "push" })
+  | (CommonOptions & TransferOptions & { readonly name: "pull" });
+
+/** The options `dag push` and `dag pull` share. */
+export interface TransferOptions {
+  readonly targets: readonly string[];
+  /** Every entry (push: of the local store; pull: of the remote), not only what the pipeline resolves to. */
+  readonly all: boolean;
+  /** Also every variant of the sweep block. */
+  readonly sweep: boolean;
+  /** `-r NAME`: the remote (default: the configured default). */
+  readonly remote: string | undefined;
+  /** Pull only: wait for the project lock (false with --no-wait). */
+  readonly wait: boolean;
+}
 
 export interface UsageError {
   readonly reason: "usage";
@@ -72,6 +95,8 @@ Commands:
   diff A B         two variants' params and metrics side by side
   report           write an HTML page: the graph, metrics tables, training curves, sweep plots
   gc               remove cache entries the current pipeline no longer reaches
+  push [STAGE…]    upload the entries the pipeline resolves to to a remote (skips what it has)
+  pull [STAGE…]    download them from a remote (verified before they are used)
 
 Options for every command:
   -f, --file PATH  the pipeline file (default: pipeline.yaml)
@@ -95,7 +120,35 @@ Options:
       --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
       --no-sweep           ignore the sweep block: run the file's own variant only
       --no-wait            fail at once if another dag run holds the project lock (default: wait)
+      --pull               read through the remote: a miss it has is downloaded, not computed
+      --push               write through: upload each entry computed to the remote
+  -r, --remote NAME        the remote for --pull/--push (default: remote.default)
   -f, --file PATH          the pipeline file (default: pipeline.yaml)
+`,
+  push: `Usage: dag push [STAGE…] [options]
+
+Uploads to a remote the entries the pipeline file resolves to (STAGE…: those stages and what
+they need). File contents are stored by hash, so content the remote has (from any stage or
+variant) is not sent again; an entry's manifest goes last, so the remote never shows half an entry.
+
+Options:
+      --sweep            also every variant of the sweep block
+      --all              every entry of the local store
+  -r, --remote NAME      the remote (default: remote.default, or the only one)
+  -f, --file PATH        the pipeline file (default: pipeline.yaml)
+`,
+  pull: `Usage: dag pull [STAGE…] [options]
+
+Downloads from a remote the entries the pipeline file resolves to that are not here, in
+dependency order, so that dag run then has nothing to compute. Every file is checked against its
+manifest's hashes before it becomes a local entry; a damaged remote copy is reported, not used.
+
+Options:
+      --sweep            also every variant of the sweep block
+      --all              every entry the remote holds of the pipeline's stages
+  -r, --remote NAME      the remote (default: remote.default, or the only one)
+      --no-wait          fail at once if a dag run holds the project lock (default: wait)
+  -f, --file PATH        the pipeline file (default: pipeline.yaml)
 `,
   status: `Usage: dag status [STAGE…] [options]
 
@@ -153,12 +206,14 @@ Options:
       --max-size SIZE   only remove, oldest first, until the store is at most SIZE (500M, 2G)
   -n, --dry-run         list what would be removed and the space it would free; remove nothing
       --no-wait         fail at once if a dag run holds the project lock (default: wait)
+      --remote [NAME]   collect the remote instead (default remote without NAME): drops the entries
+                        no pipeline file's resolution, lock or link reaches, then unreferenced files
   -f, --file PATH       the pipeline file (default: pipeline.yaml)
 `,
 };
 
-const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "help"] as const;
-const LISTED = "run, status, runs, diff, report, gc";
+const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "push", "pull", "help"] as const;
+const LISTED = "run, status, runs, diff, report, gc, push, pull";
 
 /** Parses argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): Result<Command, UsageError> {
@@ -197,6 +252,9 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             "no-wait": { type: "boolean", default: false },
             set: { type: "string", multiple: true, default: [] },
             "no-sweep": { type: "boolean", default: false },
+            pull: { type: "boolean", default: false },
+            push: { type: "boolean", default: false },
+            remote: { type: "string", short: "r" },
           },
         });
         if (values.help) return ok({ name: "help", topic: "run" });
@@ -220,6 +278,9 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           wait: !values["no-wait"],
           set,
           sweep: !values["no-sweep"],
+          pull: values.pull,
+          push: values.push,
+          remote: values.remote,
         });
       }
       case "status": {
@@ -284,9 +345,12 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             "max-size": { type: "string" },
             "dry-run": { type: "boolean", short: "n", default: false },
             "no-wait": { type: "boolean", default: false },
+            remote: { type: "boolean", default: false },
           },
         });
         if (values.help) return ok({ name: "help", topic: "gc" });
+        // `--remote NAME`: parseArgs takes --remote as a switch; the name, if any, is the one positional.
+        const remoteName = values.remote ? (positionals.shift() ?? "") : undefined;
         if (positionals.length > 0) return usage(`dag gc takes no stage names, got "${positionals.join(" ")}"`);
         const keepLast = Number(values["keep-last"]);
         if (!Number.isInteger(keepLast) || keepLast < 0) return usage(`--keep-last takes a whole number, got "${values["keep-last"]}"`);
@@ -303,7 +367,33 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           maxSize: maxSize?.value,
           dryRun: values["dry-run"],
           wait: !values["no-wait"],
+          remote: remoteName,
         });
+      }
+      case "push":
+      case "pull": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            all: { type: "boolean", default: false },
+            sweep: { type: "boolean", default: false },
+            remote: { type: "string", short: "r" },
+            "no-wait": { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: first });
+        const options = {
+          file: values.file,
+          color: !values["no-color"],
+          targets: positionals,
+          all: values.all,
+          sweep: values.sweep,
+          remote: values.remote,
+          wait: !values["no-wait"],
+        };
+        return ok(first === "push" ? { name: "push", ...options } : { name: "pull", ...options });
       }
       default:
         return usage(`unknown command "${first}"`);

@@ -1,4 +1,5 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { RemoteSettings } from "../remote/remote-spec.js";
 import type { PlotSpec } from "./declarations.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
@@ -18,6 +19,8 @@ export interface Pipeline {
   readonly sweep: readonly SweepAxis[];
   /** The top-level `env:` list: environment variables whose values go into every stage's key. */
   readonly env: readonly string[];
+  /** The `remote:` block with dag.local.yaml laid over it (absent: none configured). */
+  readonly remotes?: RemoteSettings;
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */

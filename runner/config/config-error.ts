@@ -16,7 +16,8 @@ export type ConfigErrorReason =
   | "bad-path"
   | "missing-module"
   | "missing-file"
-  | "bad-sweep";
+  | "bad-sweep"
+  | "bad-remote";
 
 /** One problem in a pipeline file. */
 export interface ConfigError {

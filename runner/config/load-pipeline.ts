@@ -6,6 +6,7 @@ import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
 import { checkGraph } from "./check-graph.js";
+import { readRemotes } from "./check-remote.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
 import { readYaml } from "./read-yaml.js";
@@ -72,7 +73,9 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   }
   const sweep = readSweep(top["sweep"], new Map([...stages].map(([name, stage]) => [name, stage.params])), params, source);
   errors.push(...sweep.errors);
+  const remotes = await readRemotes(top["remote"], source, projectRoot);
+  errors.push(...remotes.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, remotes: remotes.settings });
 }
