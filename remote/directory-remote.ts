@@ -19,7 +19,8 @@ export class DirectoryRemote implements Remote {
 
   private fail(action: string, error: unknown): RemoteError {
     const code = (error as NodeJS.ErrnoException).code ?? "";
-    const detail = `${code ? `${code}: ` : ""}${(error as Error).message}`;
+    const message = (error as Error).message;
+    const detail = code && !message.startsWith(code) ? `${code}: ${message}` : message;
     const reason: RemoteError["reason"] =
       code === "ENOSPC" || code === "EDQUOT" ? "quota" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "denied" : code === "ENOENT" || code === "ENOTDIR" ? "no-bucket" : code === "EIO" || code === "ESTALE" || code === "ETIMEDOUT" ? "unreachable" : "failed";
     return { reason, remote: this.spec.name, action, detail };

@@ -9,7 +9,8 @@ import { previousInputs } from "./previous-inputs.js";
 import type { Project } from "./project.js";
 import { staleReasons } from "./stale-reasons.js";
 
-export type StageState = "cached" | "stale" | "never run";
+/** `in remote`: not here, but the remote holds the entry (set by `dag status` when a remote is configured). */
+export type StageState = "cached" | "stale" | "never run" | "in remote";
 
 /**
  * Where a stage's artifacts/ link points: at the entry the pipeline resolves to now (`current`),

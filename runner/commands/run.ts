@@ -7,6 +7,10 @@ import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
 import { refreshLock } from "../pipeline-lock.js";
 import { repairStore } from "../store-repair.js";
+import { openRemote } from "../../remote/open-remote.js";
+import { chooseRemote } from "../sync/choose-remote.js";
+import { runThrough } from "../sync/run-through.js";
+import { pushedText } from "../reporters/remote-text.js";
 import { expandSweep } from "../sweep.js";
 import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
@@ -28,6 +32,11 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(unknownStageText(selected.error));
     return 2;
   }
+  const remoteSpec = command.pull || command.push ? chooseRemote(opened.pipeline.remotes, command.remote) : undefined;
+  if (remoteSpec !== undefined && !remoteSpec.ok) {
+    output.error(`dag run: ${remoteSpec.error}`);
+    return 2;
+  }
   const reporter = new RunReporter({ tty: output.isTTY, out: output.stdout });
   const lockFile = project.store.layout.lockFile;
   const lock = command.dryRun
@@ -46,12 +55,14 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
   }
   try {
     if (lock !== undefined) await repairStore(project);
+    const through = remoteSpec === undefined || command.dryRun ? undefined : await runThrough(project, await openRemote(remoteSpec.value), remoteSpec.value, command, reporter.emit);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal },
+      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal, ...through },
       reporter.emit,
     );
     await reporter.finish();
+    if (through !== undefined && command.push && remoteSpec?.ok) output.out(pushedText(through.pushed, remoteSpec.value));
     if (!command.dryRun) {
       const locked = await refreshLock(opened);
       if (!locked.ok) output.error(`warning: ${locked.error}`);

@@ -3,6 +3,10 @@ import path from "node:path";
 import type { Command } from "../cli-args.js";
 import { resolvePipeline } from "../dag-walk.js";
 import { lockDrift } from "../lock-drift.js";
+import { openRemote } from "../../remote/open-remote.js";
+import { remoteErrorText } from "../reporters/remote-text.js";
+import { chooseRemote } from "../sync/choose-remote.js";
+import { inRemote } from "../sync/remote-presence.js";
 import { lockFileOf, readLock } from "../pipeline-lock.js";
 import { selectStages, topoOrder } from "../graph.js";
 import { withPipeline, type Project } from "../project.js";
@@ -19,13 +23,23 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
     output.error(unknownStageText(selected.error));
     return 2;
   }
-  const states = await stageStates(project, selected.value);
-  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown));
+  let states = await stageStates(project, selected.value);
   const lockFile = lockFileOf(project.pipeline.file);
   const lock = await readLock(lockFile);
-  if (lock !== undefined) {
-    const everything = topoOrder(project.pipeline);
-    for (const note of lockDrift(lock, await resolvePipeline(project, everything), path.relative(project.root, lockFile))) output.error(`warning: ${note}`);
+  const everything = topoOrder(project.pipeline);
+  const resolved = lock !== undefined || project.pipeline.remotes?.default !== undefined ? await resolvePipeline(project, everything) : new Map();
+  const warnings: string[] = [];
+  const spec = project.pipeline.remotes?.default === undefined ? undefined : chooseRemote(project.pipeline.remotes, undefined);
+  if (spec?.ok && states.some((s) => s.state !== "cached")) {
+    const there = await inRemote(await openRemote(spec.value), selected.value, resolved, lock);
+    if (there.ok) {
+      states = states.map((s) => (there.value.has(s.name) ? { ...s, state: "in remote", reasons: [`remote ${spec.value.name} has ${there.value.get(s.name)?.slice(0, 10)}: dag pull fetches it`, ...s.reasons] } : s));
+    } else {
+      warnings.push(`${remoteErrorText(there.error, spec.value)}; entries in the remote are not shown`);
+    }
   }
+  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown));
+  if (lock !== undefined) warnings.push(...lockDrift(lock, resolved, path.relative(project.root, lockFile)));
+  for (const note of warnings) output.error(`warning: ${note}`);
   return 0;
 }

@@ -2,6 +2,7 @@
 import type { RemoteError } from "../../remote/remote.js";
 import { describeRemote, type RemoteSpec } from "../../remote/remote-spec.js";
 import { unreachable } from "../../cache/result.js";
+import { formatSize } from "../quantities.js";
 
 /** `remote team (s3://bucket/dag/ at http://…): cannot reach it (ECONNREFUSED); check …`. */
 export function remoteErrorText(error: RemoteError, spec: RemoteSpec): string {
@@ -41,4 +42,10 @@ export function noRemoteText(names: readonly string[]): string {
   return names.length === 0
     ? "no remote is configured: add one to pipeline.yaml, e.g.\n  remote:\n    team: { url: /mnt/shared/dag-cache }      # or s3://BUCKET/PREFIX\n(see README, Remotes)"
     : `several remotes (${names.join(", ")}) and no default: name one with -r NAME, or set remote.default in pipeline.yaml or dag.local.yaml`;
+}
+
+/** After `dag run --push`: `pushed 3 entries (12 MiB) to team (/mnt/…)`. */
+export function pushedText(pushed: { readonly entries: number; readonly bytes: number; readonly gaveUp: boolean }, spec: RemoteSpec): string {
+  if (pushed.gaveUp && pushed.entries === 0) return `nothing pushed to remote ${spec.name}; dag push sends it once the remote answers`;
+  return pushed.entries === 0 ? `remote ${spec.name} had every entry already` : `pushed ${pushed.entries} ${pushed.entries === 1 ? "entry" : "entries"} (${formatSize(pushed.bytes)}) to ${describeRemote(spec)}`;
 }

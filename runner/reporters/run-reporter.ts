@@ -4,6 +4,7 @@ import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer
 import type { RunEvent, StageFailure } from "../events.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
+import { formatSize } from "../quantities.js";
 import { oneLine, terminalSafe } from "./terminal-text.js";
 import { EtaClock, formatDuration, headlineValues, progressLine } from "./progress-line.js";
 
@@ -66,7 +67,8 @@ export class RunReporter {
           return;
         }
         const row = this.rows.get(event.stage);
-        if (row?.task) row.task.title = oneLine(`${event.stage}  cached${event.restored ? " (restored)" : ""}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
+        const how = event.pulled !== undefined ? `pulled ${formatSize(event.pulled.bytes)} in ${formatDuration(event.pulled.seconds)}` : `cached${event.restored ? " (restored)" : ""}`;
+        if (row?.task) row.task.title = oneLine(`${event.stage}  ${how}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         row?.settle();
         return;
       }
