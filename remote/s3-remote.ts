@@ -23,6 +23,8 @@ export class S3Remote implements Remote {
   constructor(readonly spec: S3RemoteSpec) {
     // Non-AWS servers (Swift, older Ceph) reject the SDK's default streaming checksums: with an endpoint, only where the API needs one.
     const env = process.env;
+    // Node is 20 for this project and the pinned SDK supports it (engines >=20); its notice about later releases is not the user's concern.
+    env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
     const whenRequired = spec.endpoint !== undefined;
     this.client = new S3Client({
       region: spec.region ?? env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1",
