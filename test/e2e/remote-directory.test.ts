@@ -1,5 +1,5 @@
 // End-to-end: teams sharing results through a folder remote — two clones of one project, the lock in git, push/pull, read- and write-through, a killed push, a tampered object, config errors.
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -178,5 +178,31 @@ describe("a folder remote", () => {
     expect(await git(local, "status", "--porcelain")).toBe("?? dag.lock\n".trim());
     write(local, "dag.local.yaml", "remote:\n  team:\n    endpoint: http://127.0.0.1:1\n");
     expect((await dag(local, "status")).stderr).toMatch(/dag\.local\.yaml:3:15 error: "endpoint" is for an s3:\/\/ remote; remote "team" is a folder/);
+  });
+  it("dag gc --remote drops what the pipeline, its lock and links no longer reach (--dry-run changes nothing); what stays still pulls", async () => {
+    const remote = folderRemote();
+    const a = await gitProject({ "pipeline.yaml": remotePipeline(`remote:\n  team: { url: ${remote} }`) });
+    expect((await dag(a, "run", "--push")).exitCode).toBe(0);
+    const original = read(a, "pipeline.yaml");
+    write(a, "pipeline.yaml", original.replace("text: B,", "text: B2,"));
+    expect((await dag(a, "run", "--push")).exitCode).toBe(0);
+    write(a, "pipeline.yaml", original);
+    expect((await dag(a, "run")).stdout).toMatch(/0 ran, 3 cached/);
+    const before = filesBelow(remote);
+    const dry = await dag(a, "gc", "--remote", "--dry-run");
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toMatch(/would remove b [0-9a-f]{10}\nwould remove c [0-9a-f]{10}\n/);
+    expect(dry.stdout).toMatch(/kept 3 entries/);
+    expect(filesBelow(remote)).toEqual(before);
+    // Blobs younger than an hour are kept (a push may be under way): age them as an hour-old push would be.
+    const old = new Date(Date.now() - 2 * 3600 * 1000);
+    for (const f of filesBelow(remote, "blobs")) utimesSync(path.join(remote, f), old, old);
+    const gc = await dag(a, "gc", "--remote");
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stdout).toMatch(/removed b [0-9a-f]{10}\nremoved c [0-9a-f]{10}\nremoved 2 files no kept entry uses/);
+    expect(filesBelow(remote).filter((f) => f.endsWith("manifest.json"))).toHaveLength(3);
+    expect(halfEntries(remote)).toEqual([]);
+    const b = await cloneOf(a);
+    expect((await dag(b, "pull")).stdout).toMatch(/pulled 3 entries/);
   });
 });
