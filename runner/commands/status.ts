@@ -33,7 +33,14 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
   if (spec?.ok && states.some((s) => s.state !== "cached")) {
     const there = await inRemote(await openRemote(spec.value), selected.value, resolved, lock);
     if (there.ok) {
-      states = states.map((s) => (there.value.has(s.name) ? { ...s, state: "in remote", reasons: [`remote ${spec.value.name} has ${there.value.get(s.name)?.slice(0, 10)}: dag pull fetches it`, ...s.reasons] } : s));
+      states = states.map((s) => {
+        const key = there.value.get(s.name);
+        if (key === undefined) return s;
+        // Upstream stages the remote holds too are no reason; the lock knows the metrics of the entry it names.
+        const reasons = [`remote ${spec.value.name} has ${key.slice(0, 10)}: dag pull fetches it`, ...s.reasons.filter((r) => !/^upstream .* is not run yet$/.test(r))];
+        const locked = lock?.stages[s.name];
+        return { ...s, state: "in remote", reasons, metrics: locked?.key === key && Object.keys(s.metrics).length === 0 ? locked.metrics : s.metrics };
+      });
     } else {
       warnings.push(`${remoteErrorText(there.error, spec.value)}; entries in the remote are not shown`);
     }

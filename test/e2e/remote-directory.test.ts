@@ -205,4 +205,23 @@ describe("a folder remote", () => {
     const b = await cloneOf(a);
     expect((await dag(b, "pull")).stdout).toMatch(/pulled 3 entries/);
   });
+  it("two machines pushing the same entries at once leave one whole copy and no temporary files; status reads the remote only", async () => {
+    const remote = folderRemote();
+    const yaml = `remote:\n  team: { url: ${remote} }\nstages:\n  big:\n    module: stages/bytes.ts\n    params: { bytes: 30000000 }\n    outs: [one.bin, two.bin]\n  small:\n    module: stages/echo.ts\n    params: { text: S }\n    outs: [out.txt]\n`;
+    const a = await gitProject({ "pipeline.yaml": yaml });
+    expect((await dag(a, "run")).exitCode).toBe(0);
+    const b = await cloneOf(a);
+    expect((await dag(b, "run", "--pull")).exitCode).toBe(0);
+    const [first, second] = await Promise.all([startDag(a, "push"), startDag(b, "push")]);
+    expect(first.exitCode).toBe(0);
+    expect(second.exitCode).toBe(0);
+    expect(halfEntries(remote)).toEqual([]);
+    expect(filesBelow(remote, ".tmp")).toEqual([]);
+    expect(filesBelow(remote).filter((f) => f.endsWith("manifest.json"))).toHaveLength(2);
+    const before = filesBelow(remote).map((f) => `${f} ${statSync(path.join(remote, f)).mtimeMs}`);
+    const c = await cloneOf(a);
+    expect((await dag(c, "status")).stdout).toMatch(/^big\s+in remote/m);
+    expect(filesBelow(remote).map((f) => `${f} ${statSync(path.join(remote, f)).mtimeMs}`)).toEqual(before);
+    expect(existsSync(path.join(c, ".dag/entries"))).toBe(false);
+  });
 });
