@@ -12,6 +12,7 @@ import type { WriteFailure } from "../../cache/write-failure.js";
 import { isWriteError, writeFailureOf } from "../../cache/write-failure.js";
 import { counting } from "../../remote/directory-remote.js";
 import type { OnBytes, Remote, RemoteError } from "../../remote/remote.js";
+import { inParallel, TRANSFER_CONCURRENCY } from "./in-parallel.js";
 import { blobName, filesName, logName, manifestName, type FileList } from "./remote-layout.js";
 
 /**
@@ -103,16 +104,13 @@ export async function downloadEntry(remote: Remote, store: CacheStore, stage: st
   if (!begun.ok) return err({ reason: "write-failed", failure: begun.error });
   const pending = begun.value;
   try {
-    for (const [output, rows] of Object.entries(files)) {
-      if (manifest.value.outputs[output] === undefined) continue;
-      for (const [relPath, hash, size] of rows) {
-        const file = path.join(pending.outDir, ...output.split("/"), ...(relPath === "" ? [] : relPath.split("/")));
-        const got = await fetchBlob(remote, hash, size, file, onBytes);
-        if (!got.ok) {
-          await store.discard(pending);
-          return got;
-        }
-      }
+    const wanted = Object.entries(files).flatMap(([output, rows]) => (manifest.value.outputs[output] === undefined ? [] : rows.map((row) => ({ output, row }))));
+    const got = await inParallel(wanted, TRANSFER_CONCURRENCY, ({ output, row: [relPath, hash, size] }) =>
+      fetchBlob(remote, hash, size, path.join(pending.outDir, ...output.split("/"), ...(relPath === "" ? [] : relPath.split("/"))), onBytes),
+    );
+    if (!got.ok) {
+      await store.discard(pending);
+      return got;
     }
     const log = await remote.readText(logName(stage, key));
     if (log.ok && log.value !== undefined) await writeFile(pending.logFile, log.value);

@@ -7,6 +7,7 @@ import { listFolderFiles } from "../../cache/folder-walk.js";
 import { err, ok, type Result } from "../../cache/result.js";
 import type { StatCache } from "../../cache/stat-cache.js";
 import type { OnBytes, Remote, RemoteError } from "../../remote/remote.js";
+import { inParallel, TRANSFER_CONCURRENCY } from "./in-parallel.js";
 import { blobName, filesName, logName, manifestName, type FileList } from "./remote-layout.js";
 
 /** What one push of an entry moved. */
@@ -58,23 +59,22 @@ export async function uploadEntry(remote: Remote, entry: CacheEntry, stats: Stat
   if (!files.ok) return err({ reason: "local", detail: files.error });
   let bytes = 0;
   let shared = 0;
-  const seen = new Set<string>();
-  for (const rows of Object.values(files.value.list)) {
-    for (const [, hash, size] of rows) {
-      if (seen.has(hash)) continue;
-      seen.add(hash);
-      const name = blobName(hash);
-      const blob = await remote.stat(name);
-      if (!blob.ok) return err({ reason: "remote", error: blob.error });
-      if (blob.value?.size === size) {
-        shared += size;
-        continue;
-      }
-      const put = await remote.putFile(name, files.value.paths.get(hash) as string, onBytes);
-      if (!put.ok) return err({ reason: "remote", error: put.error });
-      bytes += size;
+  const blobs = new Map<ContentHash, number>();
+  for (const rows of Object.values(files.value.list)) for (const [, hash, size] of rows) blobs.set(hash, size);
+  const sent = await inParallel([...blobs], TRANSFER_CONCURRENCY, async ([hash, size]): Promise<Result<void, UploadError>> => {
+    const name = blobName(hash);
+    const blob = await remote.stat(name);
+    if (!blob.ok) return err({ reason: "remote", error: blob.error });
+    if (blob.value?.size === size) {
+      shared += size;
+      return ok(undefined);
     }
-  }
+    const put = await remote.putFile(name, files.value.paths.get(hash) as string, onBytes);
+    if (!put.ok) return err({ reason: "remote", error: put.error });
+    bytes += size;
+    return ok(undefined);
+  });
+  if (!sent.ok) return sent;
   const listed = await remote.putText(filesName(entry.stage, entry.key), `${JSON.stringify(files.value.list)}\n`);
   if (!listed.ok) return err({ reason: "remote", error: listed.error });
   const log = await readFile(entry.logFile, "utf8").catch(() => "");
