@@ -50,13 +50,15 @@ export async function pullCommand(opened: Project, command: Extract<Command, { n
     await repairStore(project);
     const reporter = new TransferReporter({ tty: output.isTTY, out: output.stdout });
     const shown = describeRemote(spec.value);
-    const summary = command.all ? await pullAll(project, remote, shown, reporter.emit) : await pullStages(project, remote, selected.value, shown, reporter.emit);
+    // Ctrl-C stops after the entry being downloaded (each is committed whole or not at all).
+    const summary = command.all ? await pullAll(project, remote, shown, reporter.emit, signal) : await pullStages(project, remote, selected.value, shown, reporter.emit, signal);
     const saved = await project.stats.save();
     if (!saved.ok) output.error(`warning: the stat cache was not saved (${saved.error.detail})`);
     if (summary.fatal !== undefined) {
       output.error(`dag pull: ${remoteErrorText(summary.fatal, spec.value)}`);
       return 1;
     }
+    if (signal.aborted) return 130;
     return summary.failed > 0 ? 1 : 0;
   } finally {
     await lock.value.release();

@@ -36,13 +36,14 @@ async function pullOne(project: Project, remote: Remote, stage: string, key: Cac
 }
 
 /** Pulls what `stages` (topological order, upstream included) resolve to and the remote has. Call under the run lock. */
-export async function pullStages(project: Project, remote: Remote, stages: readonly string[], remoteName: string, emit: EmitTransfer): Promise<TransferSummary> {
+export async function pullStages(project: Project, remote: Remote, stages: readonly string[], remoteName: string, emit: EmitTransfer, signal?: AbortSignal): Promise<TransferSummary> {
   emit({ type: "transfer-start", direction: "pull", remote: remoteName, entries: stages.length, bytes: 0 });
   const resolved = new Map<string, CacheEntry>();
   let moved = 0;
   let failed = 0;
   let fatal: RemoteError | undefined;
   for (const name of stages) {
+    if (signal?.aborted === true) break;
     const spec = project.pipeline.stages.get(name);
     if (spec === undefined) continue;
     const resolution = await resolveStage(project, spec, resolved, "repair");
@@ -77,7 +78,7 @@ export async function pullStages(project: Project, remote: Remote, stages: reado
 }
 
 /** Pulls every entry the remote holds of the pipeline's stages (`--all`) that is not here. Call under the run lock. */
-export async function pullAll(project: Project, remote: Remote, remoteName: string, emit: EmitTransfer): Promise<TransferSummary> {
+export async function pullAll(project: Project, remote: Remote, remoteName: string, emit: EmitTransfer, signal?: AbortSignal): Promise<TransferSummary> {
   const listed = await remote.list("entries/");
   if (!listed.ok) return { moved: 0, failed: 1, fatal: listed.error };
   const bases = new Set([...project.pipeline.stages.values()].map((s) => s.base));
@@ -90,6 +91,7 @@ export async function pullAll(project: Project, remote: Remote, remoteName: stri
   let failed = 0;
   let fatal: RemoteError | undefined;
   for (const { stage, key } of wanted) {
+    if (signal?.aborted === true) break;
     const here = await project.store.lookup(stage, key);
     if (here.ok) {
       emit({ type: "entry-done", stage, key, sent: false, bytes: 0, shared: 0 });
