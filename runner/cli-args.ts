@@ -152,8 +152,9 @@ Options:
 `,
   status: `Usage: dag status [STAGE…] [options]
 
-One row per stage (and sweep variant): cached, stale (with the reasons, in words) or never run,
-with the last duration and headline metrics. Reads no unchanged file (a stat cache answers).
+One row per stage (and sweep variant): cached, stale (with the reasons, in words), never run, or
+in remote (missing here, held by the default remote), with the last duration and headline metrics.
+Warns where dag.lock and the workspace disagree. Reads no unchanged file (a stat cache answers).
 
 Options:
       --json         print {"stages":[{"name","state","reasons","outputs","metrics","seconds"}]}
