@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseManifest, type CacheEntry } from "../../cache/cache-entry.js";
-import { folderDigest, type ContentHash, type StageKey } from "../../cache/digest.js";
+import { folderDigest, isContentHash, type ContentHash, type StageKey } from "../../cache/digest.js";
 import { err, ok, type Result } from "../../cache/result.js";
 import type { CacheStore } from "../../cache/store.js";
 import type { WriteFailure } from "../../cache/write-failure.js";
@@ -93,10 +93,15 @@ export async function downloadEntry(remote: Remote, store: CacheStore, stage: st
   for (const [output, recorded] of Object.entries(manifest.value.outputs)) {
     const rows = files[output];
     if (!Array.isArray(rows) || rows.length === 0) return err({ reason: "damaged", detail: `${filesName(stage, key)} does not list ${output}` });
+    // The remote is not trusted: every name and number in the list is checked before it names a file.
+    if (!rows.every((r) => Array.isArray(r) && typeof r[0] === "string" && isContentHash(r[1]) && Number.isSafeInteger(r[2]) && r[2] >= 0)) {
+      return err({ reason: "damaged", detail: `${filesName(stage, key)} has a malformed row for ${output}` });
+    }
     const single = rows.length === 1 && rows[0]?.[0] === "";
+    if (!single && rows.some(([relPath]) => relPath === "")) return err({ reason: "damaged", detail: `${filesName(stage, key)} lists ${output} as both a file and a folder` });
     const hash = single ? rows[0]?.[1] : folderDigest(rows.map(([relPath, h]) => ({ relPath, hash: h })));
     if (hash !== recorded.hash) return err({ reason: "damaged", detail: `${filesName(stage, key)} lists files for ${output} that do not make its manifest hash` });
-    if (rows.some(([relPath]) => relPath.split("/").some((part) => part === ".." || part === "." ) || relPath.startsWith("/"))) {
+    if (rows.some(([relPath]) => (relPath !== "" && relPath.split("/").some((part) => part === ".." || part === "." || part === "")) || relPath.includes("\\") || relPath.includes("\0"))) {
       return err({ reason: "damaged", detail: `${filesName(stage, key)} names a file outside ${output}` });
     }
   }

@@ -153,6 +153,12 @@ describe("a folder remote", () => {
     const c = await cloneOf(a);
     expect((await dag(c, "pull", "a")).stdout).toMatch(/has 2 bytes, the manifest says 3/);
     expect(existsSync(path.join(c, ".dag/entries/a"))).toBe(false);
+
+    // A file list naming something outside the blobs is refused before anything is read.
+    const [aKey] = readdirSync(path.join(remote, "entries/a"));
+    writeFileSync(path.join(remote, "entries/a", aKey as string, "files.json"), JSON.stringify({ "out.txt": [["", "sha256:../../../../etc/passwd", 3]] }));
+    expect((await dag(c, "pull", "a")).stdout).toMatch(/files\.json has a malformed row for out\.txt/);
+    expect(existsSync(path.join(c, ".dag/entries/a"))).toBe(false);
   });
 
   it("remote config is checked with line and column, dag.local.yaml overrides it, and a missing remote is a usage error", async () => {
