@@ -23,11 +23,22 @@ export interface S3RemoteSpec {
   readonly forcePathStyle: boolean;
 }
 
+/** What `dag run` does with a remote without being told (`--pull`, `--push`): `read_through: true`, `write_through: true`. */
+export interface ThroughSettings {
+  /** Every `dag run` reads through this remote, as with `--pull`. */
+  readonly readThrough: boolean;
+  /** Every `dag run` writes through to this remote, as with `--push`. */
+  readonly writeThrough: boolean;
+}
+
 export type RemoteSpec = DirectoryRemoteSpec | S3RemoteSpec;
+
+/** A remote as the project configures it: where it is, and what `dag run` does with it unasked. */
+export type ConfiguredRemote = RemoteSpec & ThroughSettings;
 
 /** The remotes a project knows and which one commands use when none is named. */
 export interface RemoteSettings {
-  readonly remotes: ReadonlyMap<string, RemoteSpec>;
+  readonly remotes: ReadonlyMap<string, ConfiguredRemote>;
   /** The default remote's name: the configured `default`, or the only remote; undefined when there is none or it is ambiguous. */
   readonly default: string | undefined;
 }

@@ -32,7 +32,10 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(unknownStageText(selected.error));
     return 2;
   }
-  const remoteSpec = command.pull || command.push ? chooseRemote(opened.pipeline.remotes, command.remote) : undefined;
+  // --pull/--push, or the default remote's read_through/write_through switches.
+  const configured = opened.pipeline.remotes?.default === undefined ? undefined : opened.pipeline.remotes.remotes.get(opened.pipeline.remotes.default);
+  const through = { pull: command.pull || (command.remote === undefined && configured?.readThrough === true), push: command.push || (command.remote === undefined && configured?.writeThrough === true) };
+  const remoteSpec = through.pull || through.push ? chooseRemote(opened.pipeline.remotes, command.remote) : undefined;
   if (remoteSpec !== undefined && !remoteSpec.ok) {
     output.error(`dag run: ${remoteSpec.error}`);
     return 2;
@@ -55,14 +58,14 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
   }
   try {
     if (lock !== undefined) await repairStore(project);
-    const through = remoteSpec === undefined || command.dryRun ? undefined : await runThrough(project, await openRemote(remoteSpec.value), remoteSpec.value, command, reporter.emit);
+    const hooks = remoteSpec === undefined || command.dryRun ? undefined : await runThrough(project, await openRemote(remoteSpec.value), remoteSpec.value, through, reporter.emit);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal, ...through },
+      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal, ...hooks },
       reporter.emit,
     );
     await reporter.finish();
-    if (through !== undefined && command.push && remoteSpec?.ok) output.out(pushedText(through.pushed, remoteSpec.value));
+    if (hooks !== undefined && through.push && remoteSpec?.ok) output.out(pushedText(hooks.pushed, remoteSpec.value));
     if (!command.dryRun) {
       const locked = await refreshLock(opened);
       if (!locked.ok) output.error(`warning: ${locked.error}`);

@@ -1,7 +1,7 @@
 // Reads the `remote:` block of pipeline.yaml and of the git-ignored dag.local.yaml (which overrides it), each problem positioned at its line and column.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { RemoteSettings, RemoteSpec } from "../../remote/remote-spec.js";
+import type { ConfiguredRemote, RemoteSettings } from "../../remote/remote-spec.js";
 import { configError, displayPath, type ConfigError, type Span } from "./config-error.js";
 import { didYouMeanHint } from "./did-you-mean.js";
 import { readYaml, type YamlSource } from "./read-yaml.js";
@@ -9,7 +9,8 @@ import { readYaml, type YamlSource } from "./read-yaml.js";
 /** The local config's name, at the project root; `.gitignore` lists it. */
 export const LOCAL_CONFIG = "dag.local.yaml";
 
-const FIELDS = ["url", "endpoint", "region", "force_path_style"] as const;
+const FIELDS = ["url", "endpoint", "region", "force_path_style", "read_through", "write_through"] as const;
+const SWITCHES: readonly string[] = ["force_path_style", "read_through", "write_through"];
 type Field = (typeof FIELDS)[number];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
@@ -56,7 +57,7 @@ function readBlock(raw: unknown, source: YamlSource, errors: ConfigError[]): Rem
         errors.push(configError("unknown-key", source.file, source.keySpan(at), `unknown key "${field}" in remote "${name}"`, hint));
         continue;
       }
-      const wanted = field === "force_path_style" ? "boolean" : "string";
+      const wanted = SWITCHES.includes(field) ? "boolean" : "string";
       if (typeof setting !== wanted || setting === "") {
         errors.push(configError("schema", source.file, source.valueSpan(at), `"${field}" of remote "${name}" must be ${wanted === "boolean" ? "true or false" : "a non-empty string"}`));
         continue;
@@ -69,8 +70,12 @@ function readBlock(raw: unknown, source: YamlSource, errors: ConfigError[]): Rem
   return { drafts, default: chosen };
 }
 
-/** A RemoteSpec from merged settings, or the problem with them. */
-function specOf(name: string, draft: RemoteDraft, root: string, errors: ConfigError[]): RemoteSpec | undefined {
+function through(draft: RemoteDraft): { readThrough: boolean; writeThrough: boolean } {
+  return { readThrough: draft.values.read_through === true, writeThrough: draft.values.write_through === true };
+}
+
+/** A ConfiguredRemote from merged settings, or the problem with them. */
+function specOf(name: string, draft: RemoteDraft, root: string, errors: ConfigError[]): ConfiguredRemote | undefined {
   const url = draft.values.url;
   const here = draft.where.name as { file: string; span: Span };
   if (typeof url !== "string") {
@@ -88,7 +93,7 @@ function specOf(name: string, draft: RemoteDraft, root: string, errors: ConfigEr
       errors.push(configError("schema", at.file, at.span, `remote "${name}" has url ${url}: dag knows folders and s3:// buckets`, "a shared folder is a plain path; an S3-compatible server is s3://BUCKET/PREFIX with endpoint: its address"));
       return undefined;
     }
-    return { name, kind: "directory", path: path.resolve(root, url) };
+    return { name, kind: "directory", path: path.resolve(root, url), ...through(draft) };
   }
   const bucket = s3[1] as string;
   const rest = (s3[2] as string).replace(/^\/+|\/+$/g, "");
@@ -105,6 +110,7 @@ function specOf(name: string, draft: RemoteDraft, root: string, errors: ConfigEr
     endpoint,
     region: draft.values.region as string | undefined,
     forcePathStyle: draft.values.force_path_style === true,
+    ...through(draft),
   };
 }
 
@@ -145,7 +151,7 @@ export async function readRemotes(shared: unknown, source: YamlSource, root: str
     const before = merged.get(name);
     merged.set(name, before === undefined ? draft : { values: { ...before.values, ...draft.values }, where: { ...before.where, ...draft.where, name: before.where.name } });
   }
-  const remotes = new Map<string, RemoteSpec>();
+  const remotes = new Map<string, ConfiguredRemote>();
   for (const [name, draft] of [...merged].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const spec = specOf(name, draft, root, errors);
     if (spec !== undefined) remotes.set(name, spec);

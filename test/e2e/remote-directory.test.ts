@@ -75,6 +75,12 @@ describe("a folder remote", () => {
     expect(run.stdout).toMatch(/b\s+pulled \d+ B in/);
     expect(runsLog(b)).toEqual(["c"]);
 
+    // The same through the config switch: a plain dag run reads through.
+    const switched = await cloneOf(a);
+    write(switched, "dag.local.yaml", "remote:\n  team: { read_through: true }\n");
+    expect((await dag(switched, "run")).stdout).toMatch(/a\s+pulled 3 B in/);
+    expect(runsLog(switched)).toEqual(["c"]);
+
     const c = await cloneOf(a);
     write(c, "dag.local.yaml", "remote:\n  team: { url: /nonexistent/dag-remote }\n");
     const down = await dag(c, "run", "--pull");

@@ -29,12 +29,13 @@ describe("remote config", () => {
     const s3 = await remotesOf("remote:\n  default: cloud\n  team: { url: /mnt/x }\n  cloud:\n    url: s3://bkt/some/prefix/\n    region: eu-west-1\n    endpoint: http://127.0.0.1:9000\n    force_path_style: true\n");
     expect(s3.errors).toEqual([]);
     expect(s3.settings.default).toBe("cloud");
-    expect(s3.settings.remotes.get("cloud")).toEqual({ name: "cloud", kind: "s3", bucket: "bkt", prefix: "some/prefix/", endpoint: "http://127.0.0.1:9000", region: "eu-west-1", forcePathStyle: true });
+    expect(s3.settings.remotes.get("cloud")).toEqual({ name: "cloud", kind: "s3", bucket: "bkt", prefix: "some/prefix/", endpoint: "http://127.0.0.1:9000", region: "eu-west-1", forcePathStyle: true, readThrough: false, writeThrough: false });
   });
 
   it("dag.local.yaml overrides field by field, adds remotes and picks the default", async () => {
-    const r = await remotesOf("remote:\n  cloud: { url: s3://bkt/p, region: us-east-1 }\n", "remote:\n  default: lab\n  cloud: { endpoint: http://localhost:9000 }\n  lab: { url: /mnt/lab }\n");
+    const r = await remotesOf("remote:\n  cloud: { url: s3://bkt/p, region: us-east-1 }\n", "remote:\n  default: lab\n  cloud: { endpoint: http://localhost:9000 }\n  lab: { url: /mnt/lab, read_through: true }\n");
     expect(r.errors).toEqual([]);
+    expect(r.settings.remotes.get("lab")).toMatchObject({ readThrough: true, writeThrough: false });
     expect(r.settings.default).toBe("lab");
     expect(r.settings.remotes.get("cloud")).toMatchObject({ bucket: "bkt", region: "us-east-1", endpoint: "http://localhost:9000" });
   });
