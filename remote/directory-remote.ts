@@ -142,6 +142,29 @@ export class DirectoryRemote implements Remote {
     }
   }
 
+  async sweepIncomplete(before: number, dryRun: boolean): Promise<Result<{ readonly count: number; readonly bytes: number }, RemoteError>> {
+    const tmpDir = path.join(this.spec.path, TMP);
+    let count = 0;
+    let bytes = 0;
+    try {
+      const names = await readdir(tmpDir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return [] as string[];
+        throw error;
+      });
+      for (const name of names) {
+        const file = path.join(tmpDir, name);
+        const stats = await stat(file).catch(() => undefined);
+        if (stats === undefined || stats.mtimeMs >= before) continue;
+        count += 1;
+        bytes += stats.size;
+        if (!dryRun) await rm(file, { force: true });
+      }
+      return ok({ count, bytes });
+    } catch (error) {
+      return err(this.fail(`clean ${TMP}/`, error));
+    }
+  }
+
   async remove(names: readonly string[]): Promise<Result<void, RemoteError>> {
     for (const name of names) {
       try {

@@ -51,4 +51,10 @@ export interface Remote {
   list(prefix: string): Promise<Result<RemoteObject[], RemoteError>>;
   /** Removes objects (absent ones are no error). */
   remove(names: readonly string[]): Promise<Result<void, RemoteError>>;
+  /**
+   * Uploads that never finished (a killed push: a temporary file, an incomplete multipart upload)
+   * started before `before` (ms since the epoch): with `dryRun` counted, else removed. Never visible
+   * as objects, they only take space.
+   */
+  sweepIncomplete(before: number, dryRun: boolean): Promise<Result<{ readonly count: number; readonly bytes: number }, RemoteError>>;
 }

@@ -16,10 +16,14 @@ export interface RemoteGcPlan {
   readonly orphans: readonly RemoteObject[];
   readonly keptEntries: number;
   readonly freedBytes: number;
+  /** Uploads a killed push left unfinished, older than the grace period (removed by the sweep itself). */
+  readonly incomplete: { readonly count: number; readonly bytes: number };
 }
 
 /** Plans what to remove (reads only): `keep` holds `stage\0key` of every reachable entry. */
 export async function planRemoteGc(remote: Remote, keep: ReadonlySet<string>, now = Date.now()): Promise<Result<RemoteGcPlan, RemoteError>> {
+  const incomplete = await remote.sweepIncomplete(now - BLOB_GRACE_MS, true);
+  if (!incomplete.ok) return incomplete;
   const listed = await remote.list("entries/");
   if (!listed.ok) return listed;
   const manifests = listed.value.flatMap((o) => {
@@ -48,7 +52,7 @@ export async function planRemoteGc(remote: Remote, keep: ReadonlySet<string>, no
   const blobs = blobsListed.value.filter((o) => !referenced.has(o.name.split("/").pop() ?? "") && now - o.modified > BLOB_GRACE_MS);
   const entryBytes = listed.value.filter((o) => gone.has(prefixOf(o.name))).reduce((s, o) => s + o.size, 0);
   const freedBytes = entryBytes + [...blobs, ...orphans].reduce((s, o) => s + o.size, 0);
-  return ok({ entries, blobs, orphans, keptEntries: manifests.length - entries.length, freedBytes });
+  return ok({ entries, blobs, orphans, keptEntries: manifests.length - entries.length, freedBytes: freedBytes + incomplete.value.bytes, incomplete: incomplete.value });
 }
 
 /** Carries a plan out: each entry's manifest first (it stops existing at once), then its other objects, then the blobs. */
@@ -60,5 +64,7 @@ export async function applyRemoteGc(remote: Remote, plan: RemoteGcPlan): Promise
     if (!rest.ok) return rest;
   }
   const loose = await remote.remove([...plan.orphans, ...plan.blobs].map((o) => o.name));
-  return loose.ok ? ok(undefined) : err(loose.error);
+  if (!loose.ok) return err(loose.error);
+  const swept = await remote.sweepIncomplete(Date.now() - BLOB_GRACE_MS, false);
+  return swept.ok ? ok(undefined) : err(swept.error);
 }

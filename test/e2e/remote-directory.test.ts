@@ -125,6 +125,15 @@ describe("a folder remote", () => {
     expect(again.stdout).toMatch(/pushed 1 entry/);
     expect(halfEntries(remote)).toEqual([]);
     expect((await dag(b, "pull")).exitCode).toBe(0);
+    // The killed push's temporary file stays hidden in .tmp/ until gc --remote sweeps it (once it is an hour old).
+    const leftovers = filesBelow(remote, ".tmp");
+    expect(leftovers.length).toBeGreaterThan(0);
+    const old = new Date(Date.now() - 2 * 3600 * 1000);
+    for (const f of leftovers) utimesSync(path.join(remote, f), old, old);
+    expect((await dag(a, "gc", "--remote", "--dry-run")).stdout).toMatch(/would remove \d+ unfinished uploads? of killed pushes\n.*kept 1 entry/);
+    expect(filesBelow(remote, ".tmp")).toEqual(leftovers);
+    expect((await dag(a, "gc", "--remote")).stdout).toMatch(/removed \d+ unfinished uploads? of killed pushes/);
+    expect(filesBelow(remote, ".tmp")).toEqual([]);
     const entries = readdirSync(path.join(b, ".dag/entries/big"));
     expect(entries).toHaveLength(1);
     expect(readFileSync(path.join(b, ".dag/entries/big", entries[0] as string, "outs/two.bin")).equals(readFileSync(path.join(a, "artifacts/big/two.bin")))).toBe(true);
