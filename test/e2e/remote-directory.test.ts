@@ -245,4 +245,20 @@ describe("a folder remote", () => {
     expect(filesBelow(remote).map((f) => `${f} ${statSync(path.join(remote, f)).mtimeMs}`)).toEqual(before);
     expect(existsSync(path.join(c, ".dag/entries"))).toBe(false);
   });
+  it("push and pull take the file's own variants, --sweep every variant of the sweep, --all every entry", async () => {
+    const remote = folderRemote();
+    const a = await gitProject({ "pipeline.yaml": remotePipeline(`remote:\n  team: { url: ${remote} }`) + "sweep:\n  b.text: [B, B3]\n" });
+    expect((await dag(a, "run")).stdout).toMatch(/5 ran/);
+    expect((await dag(a, "push")).stdout).toMatch(/pushed 3 entries/);
+    expect((await dag(a, "push", "--sweep")).stdout).toMatch(/pushed 2 entries .*; 3 already there/s);
+    const b = await cloneOf(a);
+    expect((await dag(b, "pull")).stdout).toMatch(/pulled 3 entries/);
+    expect((await dag(b, "pull", "--sweep")).stdout).toMatch(/pulled 2 entries .*; 3 already here/s);
+    clearRuns(b);
+    expect((await dag(b, "run")).stdout).toMatch(/0 ran, 5 cached/);
+    const c = await cloneOf(a);
+    expect((await dag(c, "pull", "--all")).stdout).toMatch(/pulled 5 entries/);
+    expect((await dag(c, "run")).stdout).toMatch(/0 ran, 5 cached/);
+    expect(runsLog(c)).toEqual([]);
+  });
 });
