@@ -1,12 +1,13 @@
 // Pulls one entry from a remote into the local store: every file is streamed into a pending entry and checked against the manifest's hashes before the store's own commit makes it an entry.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseManifest, type CacheEntry } from "../../cache/cache-entry.js";
 import { folderDigest, isContentHash, type ContentHash, type StageKey } from "../../cache/digest.js";
 import { err, ok, type Result } from "../../cache/result.js";
+import type { StatCache } from "../../cache/stat-cache.js";
 import type { CacheStore } from "../../cache/store.js";
 import type { WriteFailure } from "../../cache/write-failure.js";
 import { isWriteError, writeFailureOf } from "../../cache/write-failure.js";
@@ -36,7 +37,7 @@ export async function remoteEntrySize(remote: Remote, stage: string, key: StageK
 }
 
 /** Streams one blob into `file`, hashing as it goes; the error says how it differs from what was expected. */
-async function fetchBlob(remote: Remote, hash: ContentHash, size: number, file: string, onBytes: OnBytes): Promise<Result<void, DownloadError>> {
+async function fetchBlob(remote: Remote, stats: StatCache, hash: ContentHash, size: number, file: string, onBytes: OnBytes): Promise<Result<void, DownloadError>> {
   const name = blobName(hash);
   const stream = await remote.read(name);
   if (!stream.ok) return err({ reason: "remote", error: stream.error });
@@ -66,6 +67,9 @@ async function fetchBlob(remote: Remote, hash: ContentHash, size: number, file: 
   const got = `sha256:${digest.digest("hex")}`;
   if (bytes !== size) return err({ reason: "damaged", detail: `${name} has ${bytes} bytes, the manifest says ${size}` });
   if (got !== hash) return err({ reason: "damaged", detail: `${name} hashes to ${got}, expected ${hash}` });
+  // Read-only now, as the store's commit would make it, and its verified hash handed to the stat cache: the commit reads it no more.
+  await chmod(file, 0o444);
+  await stats.remember(file, hash, size);
   return ok(undefined);
 }
 
@@ -111,7 +115,7 @@ export async function downloadEntry(remote: Remote, store: CacheStore, stage: st
   try {
     const wanted = Object.entries(files).flatMap(([output, rows]) => (manifest.value.outputs[output] === undefined ? [] : rows.map((row) => ({ output, row }))));
     const got = await inParallel(wanted, TRANSFER_CONCURRENCY, ({ output, row: [relPath, hash, size] }) =>
-      fetchBlob(remote, hash, size, path.join(pending.outDir, ...output.split("/"), ...(relPath === "" ? [] : relPath.split("/"))), onBytes),
+      fetchBlob(remote, store.statCache, hash, size, path.join(pending.outDir, ...output.split("/"), ...(relPath === "" ? [] : relPath.split("/"))), onBytes),
     );
     if (!got.ok) {
       await store.discard(pending);
