@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { err, ok, type Result } from "../cache/result.js";
+import { err, ok, type Result } from "../schemas/result.js";
 import type { OnBytes, Remote, RemoteError, RemoteObject } from "./remote.js";
 import type { DirectoryRemoteSpec } from "./remote-spec.js";
 

@@ -1,6 +1,6 @@
 // A remote is storage only: named objects (bytes) in a shared folder or a bucket. It knows nothing of stages, keys or manifests (runner/sync/ lays entries out on it).
 import type { Readable } from "node:stream";
-import type { Result } from "../cache/result.js";
+import type { Result } from "../schemas/result.js";
 import type { RemoteSpec } from "./remote-spec.js";
 
 /**

@@ -3,7 +3,7 @@ import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, Hea
 import { Upload } from "@aws-sdk/lib-storage";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { err, ok, type Result } from "../cache/result.js";
+import { err, ok, type Result } from "../schemas/result.js";
 import type { OnBytes, Remote, RemoteError, RemoteObject } from "./remote.js";
 import type { S3RemoteSpec } from "./remote-spec.js";
 

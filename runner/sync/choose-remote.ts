@@ -1,5 +1,5 @@
 // Picks the remote a command uses: the one named with -r, else the configured default, else the only one.
-import { err, ok, type Result } from "../../cache/result.js";
+import { err, ok, type Result } from "../../schemas/result.js";
 import type { ConfiguredRemote, RemoteSettings } from "../../remote/remote-spec.js";
 import { didYouMeanHint } from "../config/did-you-mean.js";
 import { noRemoteText } from "../reporters/remote-text.js";

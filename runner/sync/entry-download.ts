@@ -6,7 +6,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseManifest, type CacheEntry } from "../../cache/cache-entry.js";
 import { folderDigest, isContentHash, type ContentHash, type StageKey } from "../../cache/digest.js";
-import { err, ok, type Result } from "../../cache/result.js";
+import { err, ok, type Result } from "../../schemas/result.js";
 import type { StatCache } from "../../cache/stat-cache.js";
 import type { CacheStore } from "../../cache/store.js";
 import type { WriteFailure } from "../../cache/write-failure.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { CacheEntry } from "../../cache/cache-entry.js";
 import type { ContentHash } from "../../cache/digest.js";
 import { listFolderFiles } from "../../cache/folder-walk.js";
-import { err, ok, type Result } from "../../cache/result.js";
+import { err, ok, type Result } from "../../schemas/result.js";
 import type { StatCache } from "../../cache/stat-cache.js";
 import type { OnBytes, Remote, RemoteError } from "../../remote/remote.js";
 import { inParallel, TRANSFER_CONCURRENCY } from "./in-parallel.js";

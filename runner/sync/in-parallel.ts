@@ -1,5 +1,5 @@
 // Runs async jobs a few at a time, stopping at the first failure: transfers of many small files are bound by request latency, not bandwidth.
-import { ok, type Result } from "../../cache/result.js";
+import { ok, type Result } from "../../schemas/result.js";
 
 /** Files moved at once by push and pull (each large file is itself split into parallel parts on S3). */
 export const TRANSFER_CONCURRENCY = 4;

@@ -1,6 +1,6 @@
 // `dag gc --remote`'s plan and its removal: entries no longer reached (by today's resolution, the lock, or a link) go manifest first, then the blobs no kept entry lists.
 import type { StageKey } from "../../cache/digest.js";
-import { err, ok, type Result } from "../../cache/result.js";
+import { err, ok, type Result } from "../../schemas/result.js";
 import type { Remote, RemoteError, RemoteObject } from "../../remote/remote.js";
 import { entryPrefix, filesName, logName, manifestName, parseManifestName, type FileList } from "./remote-layout.js";
 

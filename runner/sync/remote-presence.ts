@@ -3,7 +3,7 @@ import type { StageKey } from "../../cache/digest.js";
 import type { Remote, RemoteError } from "../../remote/remote.js";
 import type { ResolvedStage } from "../dag-walk.js";
 import type { PipelineLock } from "../pipeline-lock.js";
-import { err, ok, type Result } from "../../cache/result.js";
+import { err, ok, type Result } from "../../schemas/result.js";
 import { manifestName } from "./remote-layout.js";
 
 /** Stage name → the key found in the remote, for each of `names` not cached here whose entry the remote has. */
