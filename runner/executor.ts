@@ -20,8 +20,8 @@ import type { KeyInputs } from "./stage-key.js";
 export interface RunOptions {
   /** The stages to consider, in topological order, upstream closure included. */
   readonly stages: readonly string[];
-  /** Re-run these stages even when their entry is cached. */
-  readonly force: boolean;
+  /** Re-run stages even when their entry is cached: all of them (true) or those named (force-plan.ts). */
+  readonly force: boolean | ReadonlySet<string>;
   /** Say what would run and why; start nothing, write nothing. */
   readonly dryRun: boolean;
   /** How many stage processes may run at once. */
@@ -96,6 +96,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
 
   const settle = async (name: string): Promise<void> => {
     const spec = specOf(name);
+    const forced = options.force === true || (options.force !== false && options.force.has(name));
     const ups = upstreamOf(spec);
     const blocked = ups.find((u) => outcome.get(u) === "failed" || outcome.get(u) === "skipped");
     if (blocked !== undefined) {
@@ -103,7 +104,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       emit({ type: "stage-skipped", stage: name, because: `upstream ${blocked} ${outcome.get(blocked) === "failed" ? "failed" : "did not run"}` });
       return;
     }
-    const resolution = await resolveStage(project, spec, resolved, options.force ? "skip" : options.dryRun ? "inspect" : "repair");
+    const resolution = await resolveStage(project, spec, resolved, forced ? "skip" : options.dryRun ? "inspect" : "repair");
     if (resolution.kind === "waiting") {
       // Only in a dry run: upstream stages that would run have no entry to key this one from.
       outcome.set(name, "would-run");
@@ -144,7 +145,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       return;
     }
     if (options.dryRun) {
-      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
+      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
       outcome.set(name, "would-run");
       return;
     }
@@ -154,12 +155,12 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     let entry: CacheEntry | undefined;
     let pulled: PulledEntry | undefined;
     try {
-      pulled = options.force ? undefined : await options.readThrough?.(spec, key);
+      pulled = forced ? undefined : await options.readThrough?.(spec, key);
       if (pulled !== undefined) {
         if (await settleOn(spec, pulled.entry)) entry = pulled.entry;
       } else {
-        emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
-        entry = await runOne(project, spec, key, inputs, resolved, options.force, options.signal, emit);
+        emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
+        entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, emit);
       }
     } finally {
       finish(entry);

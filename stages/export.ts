@@ -12,7 +12,8 @@
 // keeps the hidden gallery: row i is test caption i's image; otherwise the file is empty) the
 // submission is scored against it exactly as submitted, and metrics.json holds the eight metrics
 // prefixed `test_`; it always holds `rows`.
-import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageError, choiceParam, depPath, outPath, param, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { Matrix } from "./lib/core/matrix.js";
 import { allMetrics } from "./lib/eval/metrics.js";
@@ -71,7 +72,8 @@ runStage(async (job) => {
   const clip = param(job, "clip", 8);
   if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
 
-  reportProgress(0, 3, "read");
+  const progress = new StageProgress([["read", 1], ["predict", 1], ["write", 1]]);
+  progress.report("read", 0, 1);
   const captions = readDepMatrix(job, "test_captions");
   const ids = readIndex(depPath(job, "test_ids"));
   if (ids.length !== captions.rows) {
@@ -86,12 +88,12 @@ runStage(async (job) => {
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
   const sy = readScaler(job, "y_mean", "y_std", projector.shape.dOut);
 
-  reportProgress(1, 3, "predict");
+  progress.report("predict", 0, 1);
   const predicted = predictProjector(compute, projector, standardize(captions, sx, clip));
   const mapped: Matrix = space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
   const submission = normalize ? l2NormalizeRows(mapped) : mapped;
 
-  reportProgress(2, 3, "write");
+  progress.report("write", 0, 1);
   const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
   if (!written.ok) throw new StageError(`stage ${job.stage}: ${written.error.message}`);
 
@@ -105,6 +107,6 @@ runStage(async (job) => {
     const truth = Int32Array.from({ length: captions.rows }, (_, i) => i);
     for (const [key, value] of Object.entries(allMetrics(compute.gemm, submission, gallery, truth))) metrics[`test_${key}`] = value;
   }
-  reportProgress(3, 3, "write");
+  progress.finish();
   writeMetrics(job, metrics);
 });

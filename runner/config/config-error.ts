@@ -17,7 +17,9 @@ export type ConfigErrorReason =
   | "missing-module"
   | "missing-file"
   | "bad-sweep"
-  | "bad-remote";
+  | "bad-remote"
+  | "bad-param"
+  | "bad-param-schema";
 
 /** One problem in a pipeline file. */
 export interface ConfigError {
