@@ -71,14 +71,14 @@ describe("a folder remote", () => {
     const b = await cloneOf(a);
     const run = await dag(b, "run", "--pull");
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/a\s+pulled 3 B in \d+\.\ds/);
-    expect(run.stdout).toMatch(/b\s+pulled \d+ B in/);
+    expect(run.stdout).toMatch(/a\]?\s+pulled 3 B in \d+\.\ds/);
+    expect(run.stdout).toMatch(/b\]?\s+pulled \d+ B in/);
     expect(runsLog(b)).toEqual(["c"]);
 
     // The same through the config switch: a plain dag run reads through.
     const switched = await cloneOf(a);
     write(switched, "dag.local.yaml", "remote:\n  team: { read_through: true }\n");
-    expect((await dag(switched, "run")).stdout).toMatch(/a\s+pulled 3 B in/);
+    expect((await dag(switched, "run")).stdout).toMatch(/a\]?\s+pulled 3 B in/);
     expect(runsLog(switched)).toEqual(["c"]);
 
     const c = await cloneOf(a);
@@ -161,7 +161,7 @@ describe("a folder remote", () => {
     expect(run.stdout + run.stderr).toMatch(/stage b: the copy of [0-9a-f]{10} in remote team is damaged/);
     // b is recomputed; its honest output is the content c's remote entry was keyed by, so c is pulled.
     expect(runsLog(b)).toEqual(["b"]);
-    expect(run.stdout).toMatch(/c\s+pulled/);
+    expect(run.stdout).toMatch(/c\]?\s+pulled/);
     expect(read(b, "artifacts/c/out.txt")).toBe("C(B(A()))");
 
     writeFileSync(blobOf("A()"), "A(");

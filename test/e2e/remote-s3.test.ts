@@ -59,7 +59,7 @@ describe.skipIf(endpoint === undefined || bucket === undefined)("an S3 remote (r
     await git(b, "commit", "-qam", "B2");
     await git(a, "pull", "-q", "--no-rebase", b, "main");
     clearRuns(a);
-    expect((await dag(a, "run", "--pull")).stdout).toMatch(/b\s+pulled \d+ B in/);
+    expect((await dag(a, "run", "--pull")).stdout).toMatch(/b\]?\s+pulled \d+ B in/);
     expect(runsLog(a)).toEqual([]);
     expect(read(a, "artifacts/c/out.txt")).toBe("C(B2(A()))");
   });
