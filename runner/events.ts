@@ -45,7 +45,15 @@ export type RunEvent =
   /** Another `dag run` holds the project lock; this one waits (`long`: still, after a long wait). */
   | { readonly type: "lock-wait"; readonly holder: LockHolder; readonly long: boolean; readonly lockFile: string }
   /** A stage's outputs were found in the cache: no process started. */
-  | { readonly type: "stage-cached"; readonly stage: string; readonly key: StageKey; readonly metrics: Readonly<Record<string, number>>; readonly restored: boolean }
+  | {
+      readonly type: "stage-cached";
+      readonly stage: string;
+      readonly key: StageKey;
+      readonly metrics: Readonly<Record<string, number>>;
+      readonly restored: boolean;
+      /** Set when the entry was just downloaded from the remote (`dag run --pull`) instead of computed. */
+      readonly pulled?: { readonly bytes: number; readonly seconds: number };
+    }
   /** A stage process started (or, in a dry run, would start) for these reasons. */
   | { readonly type: "stage-start"; readonly stage: string; readonly key: StageKey | undefined; readonly reasons: readonly string[] }
   | { readonly type: "stage-progress"; readonly stage: string; readonly done: number; readonly total: number; readonly phase?: string; readonly values?: Readonly<Record<string, number>> }

@@ -32,6 +32,17 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   /** Where stages run (default: local child processes); the commit around each is the same. */
   readonly executor?: StageExecutor;
+  /** Read-through (`--pull`): asked for a local miss before the stage runs; an entry it returns is used instead of computing. */
+  readonly readThrough?: (spec: StageSpec, key: StageKey) => Promise<PulledEntry | undefined>;
+  /** Write-through (`--push`): handed each entry a stage computed or found cached, before downstream stages start. */
+  readonly writeThrough?: (spec: StageSpec, entry: CacheEntry) => Promise<void>;
+}
+
+/** An entry read-through brought into the store, and what it took. */
+export interface PulledEntry {
+  readonly entry: CacheEntry;
+  readonly bytes: number;
+  readonly seconds: number;
 }
 
 export interface RunSummary {
@@ -116,6 +127,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       if (options.dryRun) resolved.set(name, resolution.entry);
       outcome.set(name, "cached");
       emit({ type: "stage-cached", stage: name, key, metrics: asEntryRecord(resolution.entry.manifest.record)?.metrics ?? {}, restored });
+      if (!options.dryRun) await options.writeThrough?.(spec, resolution.entry);
       return;
     }
     if (resolution.damaged !== undefined) {
@@ -145,11 +157,24 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     let finish: (entry: CacheEntry | undefined) => void = () => undefined;
     computing.set(id, new Promise((resolve) => (finish = resolve)));
     let entry: CacheEntry | undefined;
+    let pulled: PulledEntry | undefined;
     try {
-      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
-      entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, options.executor ?? localExecutor, emit);
+      pulled = forced ? undefined : await options.readThrough?.(spec, key);
+      if (pulled !== undefined) {
+        if (await settleOn(spec, pulled.entry)) entry = pulled.entry;
+      } else {
+        emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
+        entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, options.executor ?? localExecutor, emit);
+      }
     } finally {
       finish(entry);
+    }
+    if (pulled !== undefined) {
+      if (entry === undefined) return;
+      outcome.set(name, "cached");
+      const metrics = asEntryRecord(entry.manifest.record)?.metrics ?? {};
+      emit({ type: "stage-cached", stage: name, key, metrics, restored: true, pulled: { bytes: pulled.bytes, seconds: pulled.seconds } });
+      return;
     }
     if (entry === undefined) {
       outcome.set(name, "failed");
@@ -157,6 +182,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     }
     resolved.set(name, entry);
     outcome.set(name, "done");
+    await options.writeThrough?.(spec, entry);
   };
 
   while (pending.length > 0 || running.size > 0) {

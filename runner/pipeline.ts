@@ -1,4 +1,5 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { RemoteSettings } from "../remote/remote-spec.js";
 import type { ParamSchema } from "./config/param-schema.js";
 import type { PlotSpec } from "./declarations.js";
 import type { ExecutorConfig, StageResources } from "./executors/executor-config.js";
@@ -22,6 +23,8 @@ export interface Pipeline {
   readonly env: readonly string[];
   /** Where stages run (`executor:`; `dag run --executor` overrides its name; absent: local); never in a key. */
   readonly executor?: ExecutorConfig;
+  /** The `remote:` block with dag.local.yaml laid over it (absent: none configured). */
+  readonly remotes?: RemoteSettings;
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */

@@ -9,6 +9,7 @@ import { readExecutor, readResources } from "./check-executor.js";
 import { checkGraph } from "./check-graph.js";
 import { checkStageParams, checkSweepValues } from "./check-params.js";
 import { loadParamSchema } from "./param-schema.js";
+import { readRemotes } from "./check-remote.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
 import { readYaml } from "./read-yaml.js";
@@ -94,7 +95,9 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
     const stage = stages.get(axis.stage);
     if (stage?.paramSchema !== undefined) errors.push(...checkSweepValues(axis, stage.paramSchema, stage.params, source));
   }
+  const remotes = await readRemotes(top["remote"], source, projectRoot);
+  errors.push(...remotes.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, executor: executor.executor });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, executor: executor.executor, remotes: remotes.settings });
 }

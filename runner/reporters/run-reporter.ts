@@ -5,6 +5,7 @@ import type { RunEvent, StageFailure } from "../events.js";
 import { clusterJobText } from "./cluster-job-text.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
+import { formatSize } from "../quantities.js";
 import { oneLine, terminalSafe } from "./terminal-text.js";
 import { formatDuration, headlineValues, progressLine } from "./progress-line.js";
 import { baseOf, runStatusLine, stageEta, type RowProgress } from "./run-progress.js";
@@ -107,7 +108,7 @@ export class RunReporter {
           return;
         }
         this.metrics.set(event.stage, event.metrics);
-        this.settle(event.stage, `cached${event.restored ? " (restored)" : ""}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
+        this.settle(event.stage, `${event.pulled !== undefined ? `pulled ${formatSize(event.pulled.bytes)} in ${formatDuration(event.pulled.seconds)}` : `cached${event.restored ? " (restored)" : ""}`}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         return;
       }
       case "stage-start": {
