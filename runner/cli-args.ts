@@ -6,6 +6,7 @@ import { didYouMean, didYouMeanHint } from "./config/did-you-mean.js";
 import { parseOverride, type ParamOverride } from "./param-overrides.js";
 import type { ForceMode } from "./force-plan.js";
 import { parseDuration, parseSize } from "./quantities.js";
+import { EXECUTOR_NAMES, type ExecutorName } from "./executors/executor-config.js";
 
 export interface CommonOptions {
   /** The pipeline file, relative to the working folder (default pipeline.yaml); paths inside it resolve against the project root (the working folder). */
@@ -48,6 +49,8 @@ export type Command =
       readonly push: boolean;
       /** `-r NAME`: the remote for --pull/--push (default: the configured default). */
       readonly remote: string | undefined;
+      /** `--executor local|slurm`: overrides pipeline.yaml's `executor:`. */
+      readonly executor: ExecutorName | undefined;
     })
   | (CommonOptions & {
       readonly name: "status";
@@ -154,6 +157,8 @@ Options:
       --pull               read through the remote: a miss it has is downloaded, not computed
       --push               write through: upload each entry computed to the remote
   -r, --remote NAME        the remote for --pull/--push (default: remote.default)
+      --executor NAME      where stages run: local (child processes) or slurm (one sbatch job
+                           each; -j bounds the jobs in flight); default: pipeline.yaml's executor:
   -f, --file PATH          the pipeline file (default: pipeline.yaml)
 
 Examples:
@@ -372,9 +377,15 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             pull: { type: "boolean", default: false },
             push: { type: "boolean", default: false },
             remote: { type: "string", short: "r" },
+            executor: { type: "string" },
           },
         });
         if (values.help) return ok({ name: "help", topic: "run" });
+        const executor = values.executor;
+        if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor)) {
+          const hint = didYouMeanHint(executor, EXECUTOR_NAMES);
+          return usage(`--executor takes ${EXECUTOR_NAMES.join(" or ")}, got "${executor}"${hint ? `; ${hint}` : ""}`);
+        }
         const jobs = Number(values.jobs);
         if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs takes a whole number of at least 1, got "${values.jobs}"`);
         const set: ParamOverride[] = [];
@@ -398,6 +409,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           pull: values.pull,
           push: values.push,
           remote: values.remote,
+          executor: executor as ExecutorName | undefined,
         });
       }
       case "status": {

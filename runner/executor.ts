@@ -13,7 +13,9 @@ import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
 import type { Job } from "../schemas/stage-contract.js";
 import { retireCopies } from "./store-repair.js";
-import { outputPaths, runStageProcess } from "./stage-process.js";
+import { localExecutor } from "./executors/local.js";
+import type { StageExecutor } from "./executors/stage-executor.js";
+import { outputPaths } from "./stage-process.js";
 import { staleReasons } from "./stale-reasons.js";
 import type { KeyInputs } from "./stage-key.js";
 
@@ -28,6 +30,8 @@ export interface RunOptions {
   readonly jobs: number;
   /** Aborted on Ctrl-C: running stages are stopped, nothing new starts. */
   readonly signal: AbortSignal;
+  /** Where stages run (default: local child processes); the commit around each is the same. */
+  readonly executor?: StageExecutor;
   /** Read-through (`--pull`): asked for a local miss before the stage runs; an entry it returns is used instead of computing. */
   readonly readThrough?: (spec: StageSpec, key: StageKey) => Promise<PulledEntry | undefined>;
   /** Write-through (`--push`): handed each entry a stage computed or found cached, before downstream stages start. */
@@ -160,7 +164,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
         if (await settleOn(spec, pulled.entry)) entry = pulled.entry;
       } else {
         emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
-        entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, emit);
+        entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, options.executor ?? localExecutor, emit);
       }
     } finally {
       finish(entry);
@@ -229,6 +233,7 @@ async function runOne(
   resolved: ReadonlyMap<string, CacheEntry>,
   force: boolean,
   signal: AbortSignal,
+  executor: StageExecutor,
   emit: EmitEvent,
 ): Promise<CacheEntry | undefined> {
   const failed = (failure: StageFailure): undefined => {
@@ -259,17 +264,21 @@ async function runOne(
   const startedAt = new Date().toISOString();
   let result;
   try {
-    result = await runStageProcess({
+    result = await executor.run({
+      stage: spec.name,
       moduleAbs: path.join(project.root, spec.module),
       job,
       cwd: project.root,
+      dir: pending.dir,
       jobFile: path.join(pending.dir, "job.json"),
       logFile: pending.logFile,
+      resources: spec.resources ?? {},
       signal,
       onMessage: (message) => {
         if (message.type === "progress") emit({ ...message, type: "stage-progress", stage: spec.name });
         else if (message.type === "metrics") emit({ type: "stage-metrics", stage: spec.name, values: message.values });
       },
+      onJob: (state) => emit({ type: "stage-job", stage: spec.name, ...state }),
     });
   } catch (error) {
     if (!isWriteError(error)) throw error;

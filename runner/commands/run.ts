@@ -2,6 +2,8 @@
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
+import { openExecutor } from "../executors/open-executor.js";
+import type { StageExecutor } from "../executors/stage-executor.js";
 import { forcedStages } from "../force-plan.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
@@ -66,12 +68,19 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(lockErrorText(lock.error, "run", project.root));
     return 1;
   }
+  let executor: StageExecutor | undefined;
   try {
+    const chosen = command.dryRun ? undefined : await openExecutor(project.pipeline, project.dagDir, command.executor);
+    if (chosen !== undefined && !chosen.ok) {
+      output.error(`dag: ${chosen.error}`);
+      return 2;
+    }
+    executor = chosen?.value;
     if (lock !== undefined) await repairStore(project);
     const hooks = remoteSpec === undefined || command.dryRun ? undefined : await runThrough(project, await openRemote(remoteSpec.value), remoteSpec.value, through, reporter.emit);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal, ...hooks },
+      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal, ...(executor === undefined ? {} : { executor }), ...hooks },
       reporter.emit,
     );
     await reporter.finish();
@@ -83,6 +92,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     if (summary.interrupted) return 130;
     return summary.failed > 0 ? 1 : 0;
   } finally {
+    await executor?.close();
     if (lock?.ok) await lock.value.release();
   }
 }

@@ -17,6 +17,8 @@ import { statusJson, statusTable } from "../reporters/status-report.js";
 import { stageStates } from "../stage-states.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
+import { liveJobsText } from "../reporters/cluster-job-text.js";
+import { liveLeases } from "../executors/run-lease.js";
 
 export async function statusCommand(opened: Project, command: Extract<Command, { name: "status" }>, output: Output): Promise<number> {
   if (command.params) {
@@ -35,6 +37,8 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
     return 2;
   }
   let states = await stageStates(project, selected.value);
+  const leases = await liveLeases(project.dagDir);
+  const jobs = leases.flatMap((lease) => lease.jobs.map((job) => ({ ...job, runner: { pid: lease.pid, host: lease.host } })));
   const lockFile = lockFileOf(project.pipeline.file);
   const lock = await readLock(lockFile);
   const everything = topoOrder(project.pipeline);
@@ -56,7 +60,11 @@ export async function statusCommand(opened: Project, command: Extract<Command, {
       warnings.push(`${remoteErrorText(there.error, spec.value)}; entries in the remote are not shown`);
     }
   }
-  output.out(command.json ? statusJson(states) + "\n" : statusTable(states, project.links.shown, outputWidth(output.stdout, command.wide)));
+  output.out(command.json ? statusJson(states, jobs) + "\n" : statusTable(states, project.links.shown, outputWidth(output.stdout, command.wide)));
+  if (!command.json) {
+    const text = liveJobsText(leases);
+    if (text !== "") output.out(text);
+  }
   if (lock !== undefined) warnings.push(...lockDrift(lock, resolved, path.relative(project.root, lockFile)));
   for (const note of warnings) output.error(`warning: ${note}`);
   return 0;

@@ -5,6 +5,7 @@ import { err, ok, type Result } from "../../cache/result.js";
 import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
+import { readExecutor, readResources } from "./check-executor.js";
 import { checkGraph } from "./check-graph.js";
 import { checkStageParams, checkSweepValues } from "./check-params.js";
 import { loadParamSchema } from "./param-schema.js";
@@ -52,9 +53,13 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
 
   const env = readEnvList(top["env"], ["env"], source);
   errors.push(...env.errors);
+  const executor = readExecutor(top["executor"], source);
+  errors.push(...executor.errors);
   const stages = new Map<string, StageSpec>();
   const schemas = await Promise.all(drafts.map((draft) => (draft.module === undefined ? Promise.resolve(ok(undefined)) : loadParamSchema(projectRoot, draft.module))));
   for (const [index, draft] of drafts.entries()) {
+    const resources = readResources(isRecord(stagesRaw[draft.name]) ? (stagesRaw[draft.name] as Record<string, unknown>)["resources"] : undefined, ["stages", draft.name, "resources"], source);
+    errors.push(...resources.errors);
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
     errors.push(...resolved.errors);
     const schema = schemas[index];
@@ -80,6 +85,7 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       env: [...new Set([...env.names, ...draft.env])].sort(),
       metrics: draft.metrics,
       plots: draft.plots,
+      resources: resources.resources,
       position: draft.position,
     });
   }
@@ -93,5 +99,5 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   errors.push(...remotes.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, remotes: remotes.settings });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, executor: executor.executor, remotes: remotes.settings });
 }

@@ -2,6 +2,7 @@
 // stage) under a line for the run as a whole. Without a terminal or with -j: plain `[stage] …` lines, throttled.
 import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
+import { clusterJobText } from "./cluster-job-text.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
 import { formatSize } from "../quantities.js";
@@ -43,6 +44,8 @@ type Row = {
   /** Plain mode: the phase last printed and when. */
   lastPhase: string | undefined;
   lastPrint: number;
+  /** The cluster job's state as last shown, e.g. `slurm job 12 RUNNING on node07`. */
+  job?: string;
 };
 
 /** Plain mode prints a stage's progress at a new phase (at most once a second) or after this long without a line. */
@@ -143,6 +146,17 @@ export class RunReporter {
         row.lastPhase = event.phase;
         row.lastPrint = now;
         this.write(`[${row.name}] ${progressLine(event, eta, { barWidth: 10, ...(elapsed === undefined ? {} : { elapsed }) })}`);
+        return;
+      }
+      case "stage-job": {
+        const row = this.rows.get(event.stage);
+        if (row === undefined || row.state !== "running") return;
+        const text = clusterJobText(event);
+        if (text === row.job) return;
+        row.job = text;
+        row.title = `${row.name}  running  [${text}]`;
+        if (this.live) this.draw(row);
+        else this.write(`[${row.name}] ${text}`);
         return;
       }
       case "stage-metrics": {
