@@ -5,6 +5,8 @@ import { err, ok, type Result } from "../../cache/result.js";
 import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
+import { checkFanIn } from "./check-fan-in.js";
+import { readForeach } from "./check-foreach.js";
 import { checkGraph } from "./check-graph.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
@@ -72,7 +74,15 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   }
   const sweep = readSweep(top["sweep"], new Map([...stages].map(([name, stage]) => [name, stage.params])), params, source);
   errors.push(...sweep.errors);
+  const foreach = drafts.flatMap((draft) => {
+    const raw = stagesRaw[draft.name];
+    const read = readForeach(draft.name, isRecord(raw) ? raw["foreach"] : undefined, stages.get(draft.name)?.params ?? {}, params, source);
+    errors.push(...read.errors);
+    return read.axes;
+  });
+  const axes = [...sweep.axes, ...foreach];
+  errors.push(...checkFanIn(stages, axes, new Map(drafts.map((draft) => [draft.name, draft.written])), source));
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: axes, env: env.names });
 }
