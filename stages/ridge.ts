@@ -6,7 +6,14 @@
 // images (see RidgeOptions.yRows). Validation, like the reference: captions[val_idx] standardised
 // (not clipped) and mapped through W (+ bias), against the whole standardised (not clipped) image
 // gallery; metrics.json holds the eight retrieval metrics and the map's orthogonality drift.
-import { StageError, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+//
+// With params.alphas (a grid relative to the mean eigenvalue of XᵀX) and optionally params.whiten
+// (gallery-whitening strengths e, `none` for none), every (alpha, e) is scored on validation by
+// params.select (mrr_batch100 | mrr_full) from one eigendecomposition, the best is kept (W = W(α)·M_e,
+// so export and finetune use it unchanged) and candidates.json records the table. With
+// params.refit, the settings come from the input `selected` (such a candidates.json) and the map is
+// fitted on train + validation captions (scalers included): the submission's model uses every image.
+import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
 import { multiply } from "./lib/linalg/products.js";
 import { allMetrics } from "./lib/eval/metrics.js";
 import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
@@ -14,6 +21,38 @@ import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
 import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
+import { fitRidgePath, fitWhitening, linearMap, shrinkage, whiteningScale } from "./lib/linalg/ridge-path.js";
+import { bestCandidate, scoreGrid, type GridCandidate } from "./lib/eval/linear-grid.js";
+import { lapackOf } from "./lib/protocol/stage-compute.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Job } from "./lib/protocol/job.js";
+import type { Matrix64 } from "./lib/core/matrix.js";
+
+/** The grid params: alphas relative to the mean eigenvalue of XᵀX, whitening strengths (Infinity = none). */
+function gridOf(job: Job): { alphas: number[]; whiten: number[] } | undefined {
+  const alphas = job.params["alphas"];
+  if (alphas === undefined || alphas === null) return undefined;
+  if (!Array.isArray(alphas) || alphas.length === 0 || !alphas.every((a) => typeof a === "number" && a > 0)) {
+    throw new StageError(`stage ${job.stage}: params.alphas must be a non-empty list of numbers > 0, got ${JSON.stringify(alphas)}`);
+  }
+  const whiten = job.params["whiten"] ?? ["none"];
+  if (!Array.isArray(whiten) || whiten.length === 0 || !whiten.every((e) => e === "none" || (typeof e === "number" && e > 0))) {
+    throw new StageError(`stage ${job.stage}: params.whiten must be a non-empty list of numbers > 0 or "none", got ${JSON.stringify(whiten)}`);
+  }
+  return { alphas: alphas as number[], whiten: (whiten as (number | string)[]).map((e) => (e === "none" ? Infinity : (e as number))) };
+}
+
+/** The settings a grid chose (the `selected` input, a ridge's candidates.json), for a refit. */
+function selectedSettings(job: Job): { alphas: number[]; whiten: number[] } {
+  const file = depPath(job, "selected");
+  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { alpha?: unknown; whiten?: unknown } }).chosen;
+  const alpha = chosen?.alpha;
+  const whiten = chosen?.whiten;
+  if (typeof alpha !== "number" || !(whiten === "none" || typeof whiten === "number")) {
+    throw new StageError(`stage ${job.stage}: ${file} names no chosen alpha and whiten (expected a ridge grid's candidates.json)`);
+  }
+  return { alphas: [alpha], whiten: [whiten === "none" ? Infinity : whiten] };
+}
 
 runStage(async (job) => {
   const alpha = param(job, "alpha", 0.03);
@@ -23,7 +62,12 @@ runStage(async (job) => {
   if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
   const compute = await stageCompute(job);
   reportProgress(0, 2, "read");
-  const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
+  const data = readTrainingData(job);
+  const { captions, images, labels } = data;
+  // A refit fits on train + validation captions with the settings chosen before: nothing is held out.
+  const refit = param(job, "refit", false);
+  const trainIdx = refit ? Int32Array.from([...data.trainIdx, ...data.valIdx]).sort() : data.trainIdx;
+  const valIdx = refit ? new Int32Array(0) : data.valIdx;
   const trainImages = compose(labels, trainIdx);
 
   reportProgress(1, 2, "standardise");
@@ -33,9 +77,34 @@ runStage(async (job) => {
   const ys = standardize(images, sy, clip);
   reportProgress(2, 2, "standardise");
 
-  const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
-  if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
-  const { W, bias } = fit.value;
+  const grid = refit ? selectedSettings(job) : gridOf(job);
+  const select = choiceParam(job, "select", ["mrr_batch100", "mrr_full"], "mrr_batch100");
+  let W: Matrix64;
+  let bias: Float64Array;
+  let chosen: GridCandidate | undefined;
+  if (grid === undefined) {
+    const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
+    if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
+    ({ W, bias } = fit.value);
+  } else {
+    if (intercept) throw new StageError(`stage ${job.stage}: params.alphas (a validated grid) needs intercept: false (standardised data has mean 0)`);
+    if (valIdx.length === 0 && !refit) throw new StageError(`stage ${job.stage}: params.alphas needs validation captions to choose by (load's val_fraction is 0)`);
+    const lapack = lapackOf(compute);
+    reportProgress(0, 1, "eigenbasis");
+    const path = fitRidgePath(compute.gemm, xs, ys, lapack, trainImages);
+    if (!path.ok) throw new StageError(`stage ${job.stage}: ${path.error.message}`);
+    const whitens = grid.whiten.some((e) => e !== Infinity);
+    const white = whitens ? fitWhitening(compute.gemm, ys, trainImages, lapack) : undefined;
+    if (white !== undefined && !white.ok) throw new StageError(`stage ${job.stage}: ${white.error.message}`);
+    reportProgress(1, 1, "eigenbasis");
+    const basis = white?.ok === true ? white.value : undefined;
+    const candidates = refit ? [{ alpha: grid.alphas[0] as number, whiten: grid.whiten[0] as number, mrr: Number.NaN, r1: Number.NaN }] : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => reportProgress(done, total, "grid"));
+    chosen = bestCandidate(candidates) as GridCandidate;
+    W = linearMap(compute.gemm, path.value, shrinkage(path.value, chosen.alpha * path.value.gram.mean), basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) });
+    bias = new Float64Array(W.cols);
+    const table = candidates.map((c) => ({ alpha: c.alpha, whiten: c.whiten === Infinity ? "none" : c.whiten, [select]: c.mrr, [select.replace("mrr", "r1")]: c.r1 }));
+    if (!refit) writeFileSync(outPath(job, "candidates.json"), JSON.stringify({ select, alpha_scale: path.value.gram.mean, chosen: table[candidates.indexOf(chosen)], candidates: table }, null, 1) + "\n");
+  }
   const W32 = { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) };
   writeMatrix(outPath(job, "W.npy"), W32);
   writeVector(outPath(job, "bias.npy"), Float32Array.from(bias));
@@ -51,5 +120,6 @@ runStage(async (job) => {
   }
   const metrics = valIdx.length === 0 ? undefined : allMetrics(compute.gemm, queries, standardize(images, sy), compose(labels, valIdx));
   reportProgress(1, 1, "evaluate");
-  writeMetrics(job, { ...(metrics ?? {}), orthogonality_drift: orthogonalityDrift(compute.gemm, W) });
+  const selection: Record<string, number> = chosen === undefined ? {} : { ...(refit ? { refit_captions: trainIdx.length } : {}), selected_alpha: chosen.alpha, selected_whiten: chosen.whiten === Infinity ? 0 : chosen.whiten, whitened: chosen.whiten === Infinity ? 0 : 1 };
+  writeMetrics(job, { ...(metrics ?? {}), ...selection, orthogonality_drift: orthogonalityDrift(compute.gemm, W) });
 });
