@@ -10,7 +10,8 @@
 // With params.alphas (a grid relative to the mean eigenvalue of XᵀX) and optionally params.whiten
 // (gallery-whitening strengths e, `none` for none), every (alpha, e) is scored on validation by
 // params.select (mrr_batch100 | mrr_full) from one eigendecomposition, the best is kept (W = W(α)·M_e,
-// so export and finetune use it unchanged) and candidates.json records the table. With
+// so export and finetune use it unchanged) and candidates.json records the table. params.ranks
+// then tries reduced-rank maps at that alpha and whitening, kept only when better on validation. With
 // params.refit, the settings come from the input `selected` (such a candidates.json) and the map is
 // fitted on train + validation captions (scalers included): the submission's model uses every image.
 import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
@@ -21,7 +22,8 @@ import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
 import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
-import { fitRidgePath, fitWhitening, linearMap, shrinkage, whiteningScale } from "./lib/linalg/ridge-path.js";
+import { fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiten, whiteningScale } from "./lib/linalg/ridge-path.js";
+import { retrievalMetrics } from "./lib/eval/metrics.js";
 import { bestCandidate, scoreGrid, type GridCandidate } from "./lib/eval/linear-grid.js";
 import { lapackOf } from "./lib/protocol/stage-compute.js";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -29,7 +31,17 @@ import type { Job } from "./lib/protocol/job.js";
 import type { Matrix64 } from "./lib/core/matrix.js";
 
 /** The grid params: alphas relative to the mean eigenvalue of XᵀX, whitening strengths (Infinity = none). */
-function gridOf(job: Job): { alphas: number[]; whiten: number[] } | undefined {
+/** params.ranks: reduced ranks to try (each < the image width); empty when absent. */
+function rankGrid(job: Job, width: number): number[] {
+  const ranks = job.params["ranks"];
+  if (ranks === undefined || ranks === null) return [];
+  if (!Array.isArray(ranks) || !ranks.every((r) => Number.isInteger(r) && r >= 1 && r < width)) {
+    throw new StageError(`stage ${job.stage}: params.ranks must be a list of integers in [1, ${width - 1}], got ${JSON.stringify(ranks)}`);
+  }
+  return ranks as number[];
+}
+
+function gridOf(job: Job): { alphas: number[]; whiten: number[]; rank?: number } | undefined {
   const alphas = job.params["alphas"];
   if (alphas === undefined || alphas === null) return undefined;
   if (!Array.isArray(alphas) || alphas.length === 0 || !alphas.every((a) => typeof a === "number" && a > 0)) {
@@ -43,15 +55,16 @@ function gridOf(job: Job): { alphas: number[]; whiten: number[] } | undefined {
 }
 
 /** The settings a grid chose (the `selected` input, a ridge's candidates.json), for a refit. */
-function selectedSettings(job: Job): { alphas: number[]; whiten: number[] } {
+function selectedSettings(job: Job): { alphas: number[]; whiten: number[]; rank?: number } {
   const file = depPath(job, "selected");
-  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { alpha?: unknown; whiten?: unknown } }).chosen;
+  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { alpha?: unknown; whiten?: unknown; rank?: unknown } }).chosen;
   const alpha = chosen?.alpha;
   const whiten = chosen?.whiten;
   if (typeof alpha !== "number" || !(whiten === "none" || typeof whiten === "number")) {
     throw new StageError(`stage ${job.stage}: ${file} names no chosen alpha and whiten (expected a ridge grid's candidates.json)`);
   }
-  return { alphas: [alpha], whiten: [whiten === "none" ? Infinity : whiten] };
+  const rank = chosen?.rank;
+  return { alphas: [alpha], whiten: [whiten === "none" ? Infinity : whiten], ...(typeof rank === "number" ? { rank } : {}) };
 }
 
 runStage(async (job) => {
@@ -82,6 +95,7 @@ runStage(async (job) => {
   let W: Matrix64;
   let bias: Float64Array;
   let chosen: GridCandidate | undefined;
+  let chosenRank: number | undefined;
   if (grid === undefined) {
     const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
     if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
@@ -100,10 +114,36 @@ runStage(async (job) => {
     const basis = white?.ok === true ? white.value : undefined;
     const candidates = refit ? [{ alpha: grid.alphas[0] as number, whiten: grid.whiten[0] as number, mrr: Number.NaN, r1: Number.NaN }] : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => reportProgress(done, total, "grid"));
     chosen = bestCandidate(candidates) as GridCandidate;
-    W = linearMap(compute.gemm, path.value, shrinkage(path.value, chosen.alpha * path.value.gram.mean), basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) });
+    const s = shrinkage(path.value, chosen.alpha * path.value.gram.mean);
+    const whitening = basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) };
+    const plain = linearMap(compute.gemm, path.value, s);
+    W = whitening === undefined ? plain : whiten(compute.gemm, plain, whitening.basis, whitening.scale);
+    // Reduced rank, at the chosen alpha and whitening: each rank scored on validation, kept only when it beats full rank.
+    const ranks = refit ? (grid.rank === undefined ? [] : [grid.rank]) : rankGrid(job, W.cols);
+    const rankTable: { rank: number; mrr: number }[] = [];
+    if (ranks.length > 0) {
+      const fitted = fittedBasis(compute.gemm, path.value, s, lapackOf(compute));
+      if (!fitted.ok) throw new StageError(`stage ${job.stage}: ${fitted.error.message}`);
+      let best = { rank: W.cols, mrr: chosen.mrr, W };
+      for (const rank of ranks) {
+        const reduced = reduceRank(compute.gemm, plain, fitted.value, rank);
+        const Wr = whitening === undefined ? reduced : whiten(compute.gemm, reduced, whitening.basis, whitening.scale);
+        if (refit) {
+          best = { rank, mrr: Number.NaN, W: Wr };
+          continue;
+        }
+        const q = multiply(compute.gemm, standardize(captions, sx, undefined, valIdx), { rows: Wr.rows, cols: Wr.cols, data: Float32Array.from(Wr.data) });
+        const mrr = retrievalMetrics(compute.gemm, q, standardize(images, sy), compose(labels, valIdx), select === "mrr_full" ? "full" : "batch100").mrr;
+        rankTable.push({ rank, mrr });
+        if (mrr > best.mrr) best = { rank, mrr, W: Wr };
+      }
+      W = best.W;
+      chosenRank = best.rank < W.cols ? best.rank : undefined;
+    }
     bias = new Float64Array(W.cols);
     const table = candidates.map((c) => ({ alpha: c.alpha, whiten: c.whiten === Infinity ? "none" : c.whiten, [select]: c.mrr, [select.replace("mrr", "r1")]: c.r1 }));
-    if (!refit) writeFileSync(outPath(job, "candidates.json"), JSON.stringify({ select, alpha_scale: path.value.gram.mean, chosen: table[candidates.indexOf(chosen)], candidates: table }, null, 1) + "\n");
+    const chosenRow = { ...table[candidates.indexOf(chosen)], rank: chosenRank ?? "full" };
+    if (!refit) writeFileSync(outPath(job, "candidates.json"), JSON.stringify({ select, alpha_scale: path.value.gram.mean, chosen: chosenRow, candidates: table, ranks: rankTable.map((r) => ({ rank: r.rank, [select]: r.mrr })) }, null, 1) + "\n");
   }
   const W32 = { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) };
   writeMatrix(outPath(job, "W.npy"), W32);
@@ -120,6 +160,6 @@ runStage(async (job) => {
   }
   const metrics = valIdx.length === 0 ? undefined : allMetrics(compute.gemm, queries, standardize(images, sy), compose(labels, valIdx));
   reportProgress(1, 1, "evaluate");
-  const selection: Record<string, number> = chosen === undefined ? {} : { ...(refit ? { refit_captions: trainIdx.length } : {}), selected_alpha: chosen.alpha, selected_whiten: chosen.whiten === Infinity ? 0 : chosen.whiten, whitened: chosen.whiten === Infinity ? 0 : 1 };
+  const selection: Record<string, number> = chosen === undefined ? {} : { ...(refit ? { refit_captions: trainIdx.length } : {}), selected_alpha: chosen.alpha, selected_whiten: chosen.whiten === Infinity ? 0 : chosen.whiten, selected_rank: chosenRank ?? W.cols, whitened: chosen.whiten === Infinity ? 0 : 1 };
   writeMetrics(job, { ...(metrics ?? {}), ...selection, orthogonality_drift: orthogonalityDrift(compute.gemm, W) });
 });

@@ -77,16 +77,47 @@ export function linearMap(gemm: Gemm, path: RidgePath, s: Float64Array, whitenin
   // Vᵀ diag(s): column i of Vᵀ is row i of V.
   const vs = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) vs[j * d + i] = (v[i * d + j] as number) * (s[i] as number);
-  let w = new Float64Array(d * dOut);
+  const w = new Float64Array(d * dOut);
   gemm.f64(false, false, d, dOut, d, vs, d, path.projected.data, dOut, w, dOut, false);
-  if (whitening !== undefined) {
-    const u = whitening.basis.vectors.data;
-    // (W Uᵀ) diag(w) U.
-    const wu = new Float64Array(d * dOut);
-    gemm.f64(false, true, d, dOut, dOut, w, dOut, u, dOut, wu, dOut, false);
-    for (let r = 0; r < d; r++) for (let j = 0; j < dOut; j++) wu[r * dOut + j] = (wu[r * dOut + j] as number) * (whitening.scale[j] as number);
-    w = new Float64Array(d * dOut);
-    gemm.f64(false, false, d, dOut, dOut, wu, dOut, u, dOut, w, dOut, false);
+  const plain = { rows: d, cols: dOut, data: w };
+  return whitening === undefined ? plain : whiten(gemm, plain, whitening.basis, whitening.scale);
+}
+
+/**
+ * The eigenbasis of the fitted values' covariance WᵀXᵀXW for W = Vᵀ diag(s) B, i.e.
+ * Bᵀ diag(λ s²) B (d_out×d_out): its leading directions are where reduced-rank ridge keeps W.
+ */
+export function fittedBasis(gemm: Gemm, path: RidgePath, s: Float64Array, lapack: LapackEigen | undefined): Result<EigenBasis, EigenFailure> {
+  const { rows: d, cols: dOut } = path.projected;
+  const scaled = new Float64Array(d * dOut);
+  for (let i = 0; i < d; i++) {
+    const f = (path.gram.values[i] as number) * (s[i] as number) ** 2;
+    for (let j = 0; j < dOut; j++) scaled[i * dOut + j] = (path.projected.data[i * dOut + j] as number) * f;
   }
-  return { rows: d, cols: dOut, data: w };
+  const f = new Float64Array(dOut * dOut);
+  gemm.f64(true, false, dOut, dOut, d, path.projected.data, dOut, scaled, dOut, f, dOut, false);
+  return basisOf({ rows: dOut, cols: dOut, data: f }, lapack);
+}
+
+/** Reduced-rank W: W·P_rᵀP_r, with P_r the first `rank` rows of `basis` (fittedBasis: the leading fitted directions). */
+export function reduceRank(gemm: Gemm, w: Matrix64, basis: EigenBasis, rank: number): Matrix64 {
+  const { rows: d, cols: dOut } = w;
+  const p = basis.vectors.data.subarray(0, rank * dOut);
+  const wp = new Float64Array(d * rank);
+  gemm.f64(false, true, d, rank, dOut, w.data, dOut, p, dOut, wp, rank, false);
+  const out = new Float64Array(d * dOut);
+  gemm.f64(false, false, d, dOut, rank, wp, rank, p, dOut, out, dOut, false);
+  return { rows: d, cols: dOut, data: out };
+}
+
+/** The (d_out×d_out) whitening M = Uᵀ diag(scale) U as a right factor: W·M. */
+export function whiten(gemm: Gemm, w: Matrix64, basis: EigenBasis, scale: Float64Array): Matrix64 {
+  const { rows: d, cols: dOut } = w;
+  const u = basis.vectors.data;
+  const wu = new Float64Array(d * dOut);
+  gemm.f64(false, true, d, dOut, dOut, w.data, dOut, u, dOut, wu, dOut, false);
+  for (let r = 0; r < d; r++) for (let j = 0; j < dOut; j++) wu[r * dOut + j] = (wu[r * dOut + j] as number) * (scale[j] as number);
+  const out = new Float64Array(d * dOut);
+  gemm.f64(false, false, d, dOut, dOut, wu, dOut, u, dOut, out, dOut, false);
+  return { rows: d, cols: dOut, data: out };
 }

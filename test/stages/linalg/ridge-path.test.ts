@@ -1,6 +1,6 @@
 // The ridge path and gallery whitening against numpy (test/fixtures/numerics/make_ridge_path.py), on both float64 product paths.
 import { describe, expect, it } from "vitest";
-import { fitRidgePath, fitWhitening, linearMap, shrinkage, whiteningScale } from "../../../stages/lib/linalg/ridge-path.js";
+import { fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiteningScale } from "../../../stages/lib/linalg/ridge-path.js";
 import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
 import { fixtureIndex, fixtureMatrix, fixtureMatrix64 } from "../helpers/numerics-fixture.js";
 
@@ -36,6 +36,16 @@ for (const { name, gemm } of GEMMS) {
           expect(relativeError(w.data, fixtureMatrix64(`rpath_WM_${alpha}_${e}`).data)).toBeLessThan(1e-9);
         });
       }
+    }
+
+    for (const rank of [3, 7]) {
+      it(`reduced-rank W (rank ${rank}) equals numpy's W·P_r·P_rᵀ (leading eigenvectors of WᵀXᵀXW) to 1e-8`, () => {
+        const s = shrinkage(path.value, 0.5);
+        const basis = fittedBasis(gemm, path.value, s, undefined);
+        if (!basis.ok) throw new Error(basis.error.message);
+        const w = reduceRank(gemm, linearMap(gemm, path.value, s), basis.value, rank);
+        expect(relativeError(w.data, fixtureMatrix64(`rpath_Wr_0.5_${rank}`).data)).toBeLessThan(1e-8);
+      });
     }
 
     it("e = Infinity is no whitening", () => {
