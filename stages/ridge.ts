@@ -11,7 +11,8 @@
 // (gallery-whitening strengths e, `none` for none), every (alpha, e) is scored on validation by
 // params.select (mrr_batch100 | mrr_full) from one eigendecomposition, the best is kept (W = W(α)·M_e,
 // so export and finetune use it unchanged) and candidates.json records the table. params.ranks
-// then tries reduced-rank maps at that alpha and whitening, kept only when better on validation. With
+// then tries reduced-rank maps at that alpha and whitening, kept only when better on validation.
+// params.head: procrustes replaces the ridge map by the orthogonal Procrustes map (U·Vᵀ of XᵀY). With
 // params.refit, the settings come from the input `selected` (such a candidates.json) and the map is
 // fitted on train + validation captions (scalers included): the submission's model uses every image.
 import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
@@ -22,13 +23,13 @@ import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
 import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
-import { fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiten, whiteningScale } from "./lib/linalg/ridge-path.js";
+import { procrustesMap, fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiten, whiteningScale } from "./lib/linalg/ridge-path.js";
 import { retrievalMetrics } from "./lib/eval/metrics.js";
 import { bestCandidate, scoreGrid, type GridCandidate } from "./lib/eval/linear-grid.js";
 import { lapackOf } from "./lib/protocol/stage-compute.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Job } from "./lib/protocol/job.js";
-import type { Matrix64 } from "./lib/core/matrix.js";
+import type { Matrix, Matrix64 } from "./lib/core/matrix.js";
 
 /** The grid params: alphas relative to the mean eigenvalue of XᵀX, whitening strengths (Infinity = none). */
 /** params.ranks: reduced ranks to try (each < the image width); empty when absent. */
@@ -41,7 +42,7 @@ function rankGrid(job: Job, width: number): number[] {
   return ranks as number[];
 }
 
-function gridOf(job: Job): { alphas: number[]; whiten: number[]; rank?: number } | undefined {
+function gridOf(job: Job): { alphas: number[]; whiten: number[]; rank?: number; head?: "ridge" | "procrustes" } | undefined {
   const alphas = job.params["alphas"];
   if (alphas === undefined || alphas === null) return undefined;
   if (!Array.isArray(alphas) || alphas.length === 0 || !alphas.every((a) => typeof a === "number" && a > 0)) {
@@ -55,16 +56,16 @@ function gridOf(job: Job): { alphas: number[]; whiten: number[]; rank?: number }
 }
 
 /** The settings a grid chose (the `selected` input, a ridge's candidates.json), for a refit. */
-function selectedSettings(job: Job): { alphas: number[]; whiten: number[]; rank?: number } {
+function selectedSettings(job: Job): { alphas: number[]; whiten: number[]; rank?: number; head?: "ridge" | "procrustes" } {
   const file = depPath(job, "selected");
-  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { alpha?: unknown; whiten?: unknown; rank?: unknown } }).chosen;
+  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { alpha?: unknown; whiten?: unknown; rank?: unknown; head?: unknown } }).chosen;
   const alpha = chosen?.alpha;
   const whiten = chosen?.whiten;
   if (typeof alpha !== "number" || !(whiten === "none" || typeof whiten === "number")) {
     throw new StageError(`stage ${job.stage}: ${file} names no chosen alpha and whiten (expected a ridge grid's candidates.json)`);
   }
   const rank = chosen?.rank;
-  return { alphas: [alpha], whiten: [whiten === "none" ? Infinity : whiten], ...(typeof rank === "number" ? { rank } : {}) };
+  return { alphas: [alpha], whiten: [whiten === "none" ? Infinity : whiten], ...(typeof rank === "number" ? { rank } : {}), ...(chosen?.head === "procrustes" ? { head: "procrustes" as const } : {}) };
 }
 
 runStage(async (job) => {
@@ -91,6 +92,8 @@ runStage(async (job) => {
   reportProgress(2, 2, "standardise");
 
   const grid = refit ? selectedSettings(job) : gridOf(job);
+  // The linear head: ridge (the alpha grid) or the orthogonal Procrustes map (alphas unused; whitening still chosen).
+  const head = refit ? (grid?.head ?? "ridge") : choiceParam(job, "head", ["ridge", "procrustes"] as const, "ridge");
   const select = choiceParam(job, "select", ["mrr_batch100", "mrr_full"], "mrr_batch100");
   let W: Matrix64;
   let bias: Float64Array;
@@ -112,14 +115,30 @@ runStage(async (job) => {
     if (white !== undefined && !white.ok) throw new StageError(`stage ${job.stage}: ${white.error.message}`);
     reportProgress(1, 1, "eigenbasis");
     const basis = white?.ok === true ? white.value : undefined;
-    const candidates = refit ? [{ alpha: grid.alphas[0] as number, whiten: grid.whiten[0] as number, mrr: Number.NaN, r1: Number.NaN }] : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => reportProgress(done, total, "grid"));
+    const xv = refit ? undefined : standardize(captions, sx, undefined, valIdx);
+    const procrustes = head === "procrustes" ? procrustesMap(compute.gemm, path.value, lapack) : undefined;
+    if (procrustes !== undefined && !procrustes.ok) throw new StageError(`stage ${job.stage}: ${procrustes.error.message}`);
+    const procrustesAt = (e: number): Matrix64 => {
+      const w = (procrustes as { ok: true; value: Matrix64 }).value;
+      return e === Infinity || basis === undefined ? w : whiten(compute.gemm, w, basis, whiteningScale(basis, e));
+    };
+    const candidates: GridCandidate[] = refit
+      ? [{ alpha: grid.alphas[0] as number, whiten: grid.whiten[0] as number, mrr: Number.NaN, r1: Number.NaN }]
+      : procrustes !== undefined
+        ? grid.whiten.map((e) => {
+            const w = procrustesAt(e);
+            const q = multiply(compute.gemm, xv as Matrix, { rows: w.rows, cols: w.cols, data: Float32Array.from(w.data) });
+            const m = retrievalMetrics(compute.gemm, q, standardize(images, sy), compose(labels, valIdx), select === "mrr_full" ? "full" : "batch100");
+            return { alpha: 0, whiten: e, mrr: m.mrr, r1: m.r1 };
+          })
+        : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => reportProgress(done, total, "grid"));
     chosen = bestCandidate(candidates) as GridCandidate;
     const s = shrinkage(path.value, chosen.alpha * path.value.gram.mean);
     const whitening = basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) };
-    const plain = linearMap(compute.gemm, path.value, s);
+    const plain = procrustes?.ok === true ? procrustes.value : linearMap(compute.gemm, path.value, s);
     W = whitening === undefined ? plain : whiten(compute.gemm, plain, whitening.basis, whitening.scale);
     // Reduced rank, at the chosen alpha and whitening: each rank scored on validation, kept only when it beats full rank.
-    const ranks = refit ? (grid.rank === undefined ? [] : [grid.rank]) : rankGrid(job, W.cols);
+    const ranks = procrustes !== undefined ? [] : refit ? (grid.rank === undefined ? [] : [grid.rank]) : rankGrid(job, W.cols);
     const rankTable: { rank: number; mrr: number }[] = [];
     if (ranks.length > 0) {
       const fitted = fittedBasis(compute.gemm, path.value, s, lapackOf(compute));
@@ -142,7 +161,7 @@ runStage(async (job) => {
     }
     bias = new Float64Array(W.cols);
     const table = candidates.map((c) => ({ alpha: c.alpha, whiten: c.whiten === Infinity ? "none" : c.whiten, [select]: c.mrr, [select.replace("mrr", "r1")]: c.r1 }));
-    const chosenRow = { ...table[candidates.indexOf(chosen)], rank: chosenRank ?? "full" };
+    const chosenRow = { ...table[candidates.indexOf(chosen)], rank: chosenRank ?? "full", head };
     if (!refit) writeFileSync(outPath(job, "candidates.json"), JSON.stringify({ select, alpha_scale: path.value.gram.mean, chosen: chosenRow, candidates: table, ranks: rankTable.map((r) => ({ rank: r.rank, [select]: r.mrr })) }, null, 1) + "\n");
   }
   const W32 = { rows: W.rows, cols: W.cols, data: Float32Array.from(W.data) };

@@ -121,3 +121,33 @@ export function whiten(gemm: Gemm, w: Matrix64, basis: EigenBasis, scale: Float6
   gemm.f64(false, false, d, dOut, dOut, wu, dOut, u, dOut, out, dOut, false);
   return { rows: d, cols: dOut, data: out };
 }
+
+/**
+ * The orthogonal Procrustes map of the same data: W = U·Vᵀ for XᵀY = U Σ Vᵀ (thin SVD), the
+ * semi-orthogonal W closest to the cross-covariance; here (MMᵀ)^{-1/2}M with M = XᵀY = Vᵀ_gram·B,
+ * i.e. Vᵀ_gram (BBᵀ)^{-1/2} B, directions with σ² below 1e-12 of the largest left out.
+ */
+export function procrustesMap(gemm: Gemm, path: RidgePath, lapack: LapackEigen | undefined): Result<Matrix64, EigenFailure> {
+  const { rows: d, cols: dOut } = path.projected;
+  const b = path.projected.data;
+  const k = new Float64Array(d * d);
+  gemm.f64(false, true, d, d, dOut, b, dOut, b, dOut, k, d, false);
+  const eig = basisOf({ rows: d, cols: d, data: k }, lapack);
+  if (!eig.ok) return eig;
+  const q = eig.value.vectors.data;
+  const top = eig.value.values[0] as number;
+  // Qᵀ diag(σ⁻¹) Q, then times B, then Vᵀ_gram times that.
+  const qs = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    const sigma2 = eig.value.values[i] as number;
+    const f = sigma2 > 1e-12 * top ? 1 / Math.sqrt(sigma2) : 0;
+    for (let j = 0; j < d; j++) qs[j * d + i] = (q[i * d + j] as number) * f;
+  }
+  const inv = new Float64Array(d * d);
+  gemm.f64(false, false, d, d, d, qs, d, q, d, inv, d, false);
+  const ib = new Float64Array(d * dOut);
+  gemm.f64(false, false, d, dOut, d, inv, d, b, dOut, ib, dOut, false);
+  const w = new Float64Array(d * dOut);
+  gemm.f64(true, false, d, dOut, d, path.gram.vectors.data, d, ib, dOut, w, dOut, false);
+  return ok({ rows: d, cols: dOut, data: w });
+}

@@ -1,6 +1,6 @@
 // The ridge path and gallery whitening against numpy (test/fixtures/numerics/make_ridge_path.py), on both float64 product paths.
 import { describe, expect, it } from "vitest";
-import { fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiteningScale } from "../../../stages/lib/linalg/ridge-path.js";
+import { fittedBasis, fitRidgePath, procrustesMap, fitWhitening, linearMap, reduceRank, shrinkage, whiteningScale } from "../../../stages/lib/linalg/ridge-path.js";
 import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
 import { fixtureIndex, fixtureMatrix, fixtureMatrix64 } from "../helpers/numerics-fixture.js";
 
@@ -47,6 +47,12 @@ for (const { name, gemm } of GEMMS) {
         expect(relativeError(w.data, fixtureMatrix64(`rpath_Wr_0.5_${rank}`).data)).toBeLessThan(1e-8);
       });
     }
+
+    it("Procrustes W = U·Vᵀ of XᵀY's thin SVD equals numpy's to 1e-8", () => {
+      const w = procrustesMap(gemm, path.value, undefined);
+      if (!w.ok) throw new Error(w.error.message);
+      expect(relativeError(w.value.data, fixtureMatrix64("rpath_Wproc").data)).toBeLessThan(1e-8);
+    });
 
     it("e = Infinity is no whitening", () => {
       const plain = linearMap(gemm, path.value, shrinkage(path.value, 0.5));
