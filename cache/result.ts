@@ -1,16 +1,3 @@
-// Expected failures as values for the runner and the cache: a Result is a value or an error with a reason.
+// Expected failures as values for the runner and the cache: the one Result of schemas/result.ts.
 
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
-
-export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
-  return { ok: true, value };
-}
-
-export function err<E>(error: E): { readonly ok: false; readonly error: E } {
-  return { ok: false, error };
-}
-
-/** Marks a switch as exhaustive: adding a union member is a compile error until it is handled. */
-export function unreachable(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
-}
+export { err, ok, type Result, unreachable } from "../schemas/result.js";

@@ -10,21 +10,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 
-/** A value, or an error with a reason: how both sides return expected failures. */
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+import { err, ok, type Result } from "./result.js";
 
-export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
-  return { ok: true, value };
-}
-
-export function err<E>(error: E): { readonly ok: false; readonly error: E } {
-  return { ok: false, error };
-}
-
-/** Marks a switch as exhaustive: adding a union member is a compile error until it is handled. */
-export function unreachable(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
-}
+export { err, ok, type Result, unreachable } from "./result.js";
 
 /** What the runner hands a stage: the paths it may read and the one folder it may write. */
 export interface Job {

@@ -1,2 +1,2 @@
-// Expected failures as values on the stage side: the contract's Result (schemas/stage-contract.ts), one definition for both sides.
-export { err, ok, unreachable, type Result } from "../../../schemas/stage-contract.js";
+// Expected failures as values on the stage side: the one Result of schemas/result.ts, shared with the runner.
+export { err, ok, unreachable, type Result } from "../../../schemas/result.js";
