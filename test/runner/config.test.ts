@@ -76,7 +76,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     const yaml = await readFile(path.join(repoRoot, "pipeline.yaml"), "utf8");
     const modules = Object.values((parse(yaml) as { stages: Record<string, { module: string }> }).stages).map((stage) => stage.module);
     const p = await load(yaml, { ...Object.fromEntries(modules.map((module) => [module, ""])), "data/": "" });
-    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "finetune", "export"]);
+    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "ridge-refit", "finetune", "export"]);
     const loadStage = p.stages.get("load")!;
     expect((loadStage.params["synthetic"] as Record<string, unknown>)["seed"]).toBe(42);
     expect(loadStage.params["seed"]).toBe(42);
