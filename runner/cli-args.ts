@@ -2,8 +2,9 @@
 import { parseArgs } from "node:util";
 import type { Result } from "../cache/result.js";
 import { err, ok } from "../cache/result.js";
-import { didYouMeanHint } from "./config/did-you-mean.js";
+import { didYouMean, didYouMeanHint } from "./config/did-you-mean.js";
 import { parseOverride, type ParamOverride } from "./param-overrides.js";
+import type { ForceMode } from "./force-plan.js";
 import { parseDuration, parseSize } from "./quantities.js";
 
 export interface CommonOptions {
@@ -24,11 +25,16 @@ export type RunsFormat = "table" | "json" | "csv" | "md";
 export type Command =
   | { readonly name: "help"; readonly topic: string | undefined }
   | { readonly name: "version" }
+  /** `dag completion bash|zsh`: prints the shell's completion script. */
+  | { readonly name: "completion"; readonly shell: "bash" | "zsh" }
+  /** `dag __complete CWORD WORDS…`: what the completion scripts call. */
+  | { readonly name: "complete"; readonly index: number; readonly words: readonly string[] }
   | (CommonOptions & {
       readonly name: "run";
       readonly targets: readonly string[];
       readonly until: string | undefined;
-      readonly force: boolean;
+      /** `--force`: re-run the named stages (all selected when none is named); `--force-upstream`: and everything they need. */
+      readonly force: ForceMode;
       readonly dryRun: boolean;
       readonly jobs: number;
       readonly wait: boolean;
@@ -37,9 +43,25 @@ export type Command =
       /** False with `--no-sweep`: run the file's own variant only. */
       readonly sweep: boolean;
     })
-  | (CommonOptions & { readonly name: "status"; readonly json: boolean; readonly targets: readonly string[] })
-  | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat })
-  | (CommonOptions & { readonly name: "diff"; readonly a: string; readonly b: string; readonly json: boolean })
+  | (CommonOptions & {
+      readonly name: "status";
+      readonly json: boolean;
+      readonly targets: readonly string[];
+      /** `--params`: each stage's params as it receives them (schema defaults marked) instead of its state. */
+      readonly params: boolean;
+      readonly wide: boolean;
+    })
+  | (CommonOptions & { readonly name: "runs"; readonly targets: readonly string[]; readonly sort: SortOrder | undefined; readonly format: RunsFormat; readonly wide: boolean })
+  | (CommonOptions & {
+      readonly name: "graph";
+      readonly targets: readonly string[];
+      readonly format: "text" | "dot" | "mermaid";
+      /** One node per sweep variant instead of one per stage. */
+      readonly variants: boolean;
+      /** Lines as long as they are, not cut to the terminal. */
+      readonly wide: boolean;
+    })
+  | (CommonOptions & { readonly name: "diff"; readonly a: string; readonly b: string; readonly json: boolean; readonly wide: boolean })
   | (CommonOptions & { readonly name: "report"; readonly targets: readonly string[]; readonly out: string })
   | (CommonOptions & {
       readonly name: "gc";
@@ -72,6 +94,8 @@ Commands:
   diff A B         two variants' params and metrics side by side
   report           write an HTML page: the graph, metrics tables, training curves, sweep plots
   gc               remove cache entries the current pipeline no longer reaches
+  graph [STAGE…]   the pipeline graph with each stage's state (alias: dag); --dot, --mermaid
+  completion SHELL a completion script for bash or zsh: eval "$(dag completion bash)"
 
 Options for every command:
   -f, --file PATH  the pipeline file (default: pipeline.yaml)
@@ -80,6 +104,11 @@ Options for every command:
   -v, --version    the version of dag
 
 Exit codes: 0 ok, 1 a stage failed, 2 a usage or config error, 130 interrupted.
+
+Examples:
+  dag run                              run what is stale
+  dag status --params                  each stage's params, defaults marked
+  dag runs --sort mrr_full             compare every cached variant
 `,
   run: `Usage: dag run [STAGE…] [options]
 
@@ -89,13 +118,20 @@ variants; a variant's name, e.g. 'ridge[alpha=0.01]', that variant).
 
 Options:
       --until STAGE        run STAGE and everything upstream of it
-      --force              re-run the selected stages even when cached
+      --force              re-run the named stages even when cached (upstream stages come from
+                           the cache as they are); with no stage named, every stage
+  -F, --force-upstream     re-run the named stages and everything upstream of them
   -n, --dry-run            print what would run and why; run nothing
   -j, --jobs N             run up to N independent stages at once (default 1)
       --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
       --no-sweep           ignore the sweep block: run the file's own variant only
       --no-wait            fail at once if another dag run holds the project lock (default: wait)
   -f, --file PATH          the pipeline file (default: pipeline.yaml)
+
+Examples:
+  dag run --until ridge                ridge and what it needs
+  dag run --force finetune             re-run finetune on the cached ridge
+  dag run --set ridge.alpha=0.1 -n     what an override would re-run
 `,
   status: `Usage: dag status [STAGE…] [options]
 
@@ -104,7 +140,15 @@ with the last duration and headline metrics. Reads no unchanged file (a stat cac
 
 Options:
       --json         print {"stages":[{"name","state","reasons","outputs","metrics","seconds"}]}
+      --params       each stage's params as the stage receives them: the file's values, the
+                     defaults of its params schema (marked), declared params left unset
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
+      --wide         do not fit the table to the terminal width
+
+Examples:
+  dag status                           every stage
+  dag status finetune --json           one stage, for scripts
+  dag status --params ridge            ridge's params, schema defaults marked
 `,
   runs: `Usage: dag runs [STAGE…] [options]      (also: dag exp show)
 
@@ -119,6 +163,12 @@ Options:
       --csv             print one CSV table (a row per entry, params.* and metrics.* columns)
       --md              print Markdown tables, for reports
   -f, --file PATH       the pipeline file (default: pipeline.yaml)
+      --wide            do not fit the tables to the terminal width
+
+Examples:
+  dag runs ridge --sort mrr_full       ridge's variants, best first
+  dag runs --csv > runs.csv            one table for a spreadsheet
+  dag exp show -f experiments/sweep-demo.yaml
 `,
   diff: `Usage: dag diff A B [options]
 
@@ -130,6 +180,12 @@ pipeline, e.g. ridge or 'ridge[alpha=0.01]' (the entry it resolves to, else its 
 Options:
       --json         print {"a":{…},"b":{…},"params":[…],"metrics":[…],"other":[…]}
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
+      --wide         do not fit the table to the terminal width
+
+Examples:
+  dag diff 'ridge[alpha=0.01]' 'ridge[alpha=0.1]'
+  dag diff 3f2a1b4c 9e8d7c6b           two entries by key prefix
+  dag diff finetune ridge:3f2a --json
 `,
   report: `Usage: dag report [STAGE…] [options]
 
@@ -140,6 +196,40 @@ against the metrics of the stages it affects.
 Options:
   -o, --out PATH     where to write the page (default: report.html)
   -f, --file PATH    the pipeline file (default: pipeline.yaml)
+
+Examples:
+  dag report                           write report.html
+  dag report -o out/report.html        into an existing folder
+  dag report -f experiments/sweep-demo.yaml -o sweep.html
+`,
+  graph: `Usage: dag graph [STAGE…] [options]      (also: dag dag)
+
+The pipeline graph with each stage's state (✔ cached, ● stale with the reasons, ○ never run): a
+tree, each stage under the last stage it reads, the others it reads named after it. With STAGE…,
+those stages and what they need. Sweep variants are folded into their stage (with their states
+counted); --variants shows one node each. Reads nothing it need not, changes nothing.
+
+Options:
+      --dot          print Graphviz dot (dag graph --dot | dot -Tsvg > dag.svg)
+      --mermaid      print a Mermaid flowchart (for Markdown documents)
+      --variants     one node per sweep variant
+      --wide         do not cut lines to the terminal width
+  -f, --file PATH    the pipeline file (default: pipeline.yaml)
+
+Examples:
+  dag graph                            the tree, with states
+  dag dag -f experiments/sweep-demo.yaml --variants
+  dag graph --mermaid > docs/pipeline.mmd
+`,
+  completion: `Usage: dag completion bash|zsh
+
+Prints a script that completes dag's commands, flags, stage and variant names (from the pipeline
+file in the current folder, or the one -f names) and --set STAGE.PARAM= names.
+
+Examples:
+  eval "$(dag completion bash)"        in ~/.bashrc
+  eval "$(dag completion zsh)"         in ~/.zshrc, after compinit
+  dag completion bash > /etc/bash_completion.d/dag
 `,
   gc: `Usage: dag gc [options]
 
@@ -154,18 +244,43 @@ Options:
   -n, --dry-run         list what would be removed and the space it would free; remove nothing
       --no-wait         fail at once if a dag run holds the project lock (default: wait)
   -f, --file PATH       the pipeline file (default: pipeline.yaml)
+
+Examples:
+  dag gc -n                            what would go, and the space it frees
+  dag gc --keep-last 3                 keep each stage's three newest too
+  dag gc --max-size 2G --older-than 7d
 `,
 };
 
-const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "help"] as const;
-const LISTED = "run, status, runs, diff, report, gc";
+const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "help", "completion"] as const;
+
+/** What the shell completes as a command. */
+export const COMPLETED_COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "completion", "help"] as const;
+const LISTED = "run, status, runs, diff, report, gc, graph";
+
+/** The long flags a command takes, read from its help text (the one list of them), plus the common ones. */
+export function flagsOf(command: string): string[] {
+  const text = HELP[command === "exp" ? "runs" : command] ?? "";
+  return [...new Set([...(text.match(/--[a-z][a-z-]*/g) ?? []), "--help", "--no-color", "--file"])];
+}
 
 /** Parses argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): Result<Command, UsageError> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help") return ok({ name: "help", topic: undefined });
   if (first === "-v" || first === "--version") return ok({ name: "version" });
-  if (first === "help") return ok({ name: "help", topic: rest[0] === "exp" ? "runs" : rest[0] });
+  if (first === "help") return ok({ name: "help", topic: rest[0] === "exp" ? "runs" : rest[0] === "dag" ? "graph" : rest[0] });
+  if (first === "dag") return parseCommand(["graph", ...rest]);
+  if (first === "__complete") {
+    const index = Number(rest[0]);
+    return ok({ name: "complete", index: Number.isInteger(index) ? index : rest.length - 1, words: rest.slice(1) });
+  }
+  if (first === "completion") {
+    const shell = rest[0];
+    if (shell === "-h" || shell === "--help") return ok({ name: "help", topic: "completion" });
+    if (shell !== "bash" && shell !== "zsh") return err({ reason: "usage", command: "completion", message: `dag completion takes bash or zsh, got ${shell === undefined ? "nothing" : `"${shell}"`}; e.g. eval "$(dag completion bash)"` });
+    return ok({ name: "completion", shell });
+  }
   if (!(COMMANDS as readonly string[]).includes(first)) {
     const hint = didYouMeanHint(first, LISTED.split(", "));
     return err({ reason: "usage", command: undefined, message: `unknown command "${first}"${hint ? `; ${hint}` : ""}; commands: ${LISTED} (see dag --help)` });
@@ -192,6 +307,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             ...common,
             until: { type: "string" },
             force: { type: "boolean", default: false },
+            "force-upstream": { type: "boolean", short: "F", default: false },
             "dry-run": { type: "boolean", short: "n", default: false },
             jobs: { type: "string", short: "j", default: "1" },
             "no-wait": { type: "boolean", default: false },
@@ -214,7 +330,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           color: !values["no-color"],
           targets: positionals,
           until: values.until,
-          force: values.force,
+          force: values["force-upstream"] ? "upstream" : values.force ? "named" : "none",
           dryRun: values["dry-run"],
           jobs,
           wait: !values["no-wait"],
@@ -226,10 +342,10 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
         const { values, positionals } = parseArgs({
           args: rest as string[],
           allowPositionals: true,
-          options: { ...common, json: { type: "boolean", default: false } },
+          options: { ...common, json: { type: "boolean", default: false }, params: { type: "boolean", default: false }, wide: { type: "boolean", default: false } },
         });
         if (values.help) return ok({ name: "help", topic: "status" });
-        return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals });
+        return ok({ name: "status", file: values.file, color: !values["no-color"], json: values.json, targets: positionals, params: values.params, wide: values.wide });
       }
       case "runs": {
         const { values, positionals } = parseArgs({
@@ -241,6 +357,7 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             json: { type: "boolean", default: false },
             csv: { type: "boolean", default: false },
             md: { type: "boolean", default: false },
+            wide: { type: "boolean", default: false },
           },
         });
         if (values.help) return ok({ name: "help", topic: "runs" });
@@ -252,17 +369,17 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           if (match === null || (match[1] as string).trim() === "") return usage(`--sort takes a metric or param name, e.g. --sort mrr_batch100 or --sort loss:asc`);
           sort = { key: match[1] as string, ascending: match[2] === "asc" };
         }
-        return ok({ name: "runs", file: values.file, color: !values["no-color"], targets: positionals, sort, format: formats[0] ?? "table" });
+        return ok({ name: "runs", file: values.file, color: !values["no-color"], targets: positionals, sort, format: formats[0] ?? "table", wide: values.wide });
       }
       case "diff": {
         const { values, positionals } = parseArgs({
           args: rest as string[],
           allowPositionals: true,
-          options: { ...common, json: { type: "boolean", default: false } },
+          options: { ...common, json: { type: "boolean", default: false }, wide: { type: "boolean", default: false } },
         });
         if (values.help) return ok({ name: "help", topic: "diff" });
         if (positionals.length !== 2) return usage(`dag diff takes two variants (keys or stage names), got ${positionals.length}`);
-        return ok({ name: "diff", file: values.file, color: !values["no-color"], a: positionals[0] as string, b: positionals[1] as string, json: values.json });
+        return ok({ name: "diff", file: values.file, color: !values["no-color"], a: positionals[0] as string, b: positionals[1] as string, json: values.json, wide: values.wide });
       }
       case "report": {
         const { values, positionals } = parseArgs({
@@ -272,6 +389,30 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
         });
         if (values.help) return ok({ name: "help", topic: "report" });
         return ok({ name: "report", file: values.file, color: !values["no-color"], targets: positionals, out: values.out });
+      }
+      case "graph": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            dot: { type: "boolean", default: false },
+            mermaid: { type: "boolean", default: false },
+            variants: { type: "boolean", default: false },
+            wide: { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: "graph" });
+        if (values.dot && values.mermaid) return usage("choose one of --dot and --mermaid");
+        return ok({
+          name: "graph",
+          file: values.file,
+          color: !values["no-color"],
+          targets: positionals,
+          format: values.dot ? "dot" : values.mermaid ? "mermaid" : "text",
+          variants: values.variants,
+          wide: values.wide,
+        });
       }
       case "gc": {
         const { values, positionals } = parseArgs({
@@ -310,6 +451,12 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
     }
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
+    const unknown = /^Unknown option '(-[^']*)'/.exec(message);
+    if (unknown !== null) {
+      const flag = unknown[1] as string;
+      const near = didYouMean(flag, flagsOf(first));
+      return usage(`Unknown option '${flag}'.${near === undefined ? "" : ` Did you mean ${near}?`} (see dag ${first} --help)`);
+    }
     return usage(`${message} (see dag ${first} --help)`);
   }
 }

@@ -20,11 +20,20 @@ async function main(argv: readonly string[]): Promise<number> {
     case "help": {
       const text = command.topic === undefined ? HELP["main"] : HELP[command.topic];
       if (text === undefined) {
-        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc`);
+        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc, graph`);
         return 2;
       }
       output.out(text);
       return 0;
+    }
+    case "completion": {
+      const { BASH_COMPLETION, ZSH_COMPLETION } = await import("./reporters/completion-scripts.js");
+      output.out(command.shell === "bash" ? BASH_COMPLETION : ZSH_COMPLETION);
+      return 0;
+    }
+    case "complete": {
+      const { completeCommand } = await import("./commands/completion.js");
+      return completeCommand(command.index, command.words, output);
     }
     case "version": {
       const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -36,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "runs":
     case "diff":
     case "report":
+    case "graph":
     case "gc": {
       const project = await openProject(command.file);
       if (!project.ok) {
@@ -55,6 +65,10 @@ async function main(argv: readonly string[]): Promise<number> {
         case "diff": {
           const { diffCommand } = await import("./commands/diff.js");
           return diffCommand(project.value, command, output);
+        }
+        case "graph": {
+          const { graphCommand } = await import("./commands/graph.js");
+          return graphCommand(project.value, command, output);
         }
         case "report": {
           const { reportCommand } = await import("./commands/report.js");

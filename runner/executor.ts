@@ -20,8 +20,8 @@ import type { KeyInputs } from "./stage-key.js";
 export interface RunOptions {
   /** The stages to consider, in topological order, upstream closure included. */
   readonly stages: readonly string[];
-  /** Re-run these stages even when their entry is cached. */
-  readonly force: boolean;
+  /** Re-run stages even when their entry is cached: all of them (true) or those named (force-plan.ts). */
+  readonly force: boolean | ReadonlySet<string>;
   /** Say what would run and why; start nothing, write nothing. */
   readonly dryRun: boolean;
   /** How many stage processes may run at once. */
@@ -85,6 +85,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
 
   const settle = async (name: string): Promise<void> => {
     const spec = specOf(name);
+    const forced = options.force === true || (options.force !== false && options.force.has(name));
     const ups = upstreamOf(spec);
     const blocked = ups.find((u) => outcome.get(u) === "failed" || outcome.get(u) === "skipped");
     if (blocked !== undefined) {
@@ -92,7 +93,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       emit({ type: "stage-skipped", stage: name, because: `upstream ${blocked} ${outcome.get(blocked) === "failed" ? "failed" : "did not run"}` });
       return;
     }
-    const resolution = await resolveStage(project, spec, resolved, options.force ? "skip" : options.dryRun ? "inspect" : "repair");
+    const resolution = await resolveStage(project, spec, resolved, forced ? "skip" : options.dryRun ? "inspect" : "repair");
     if (resolution.kind === "waiting") {
       // Only in a dry run: upstream stages that would run have no entry to key this one from.
       outcome.set(name, "would-run");
@@ -132,7 +133,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       return;
     }
     if (options.dryRun) {
-      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
+      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
       outcome.set(name, "would-run");
       return;
     }
@@ -141,8 +142,8 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     computing.set(id, new Promise((resolve) => (finish = resolve)));
     let entry: CacheEntry | undefined;
     try {
-      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, options.force) });
-      entry = await runOne(project, spec, key, inputs, resolved, options.force, options.signal, emit);
+      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
+      entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, emit);
     } finally {
       finish(entry);
     }

@@ -173,7 +173,7 @@ export function selectStages(p: Pipeline, options: { targets?: readonly string[]
   const wanted = [...(options.targets ?? []), ...(options.until === undefined ? [] : [options.until])];
   const names: string[] = [];
   for (const name of wanted) {
-    const matches = p.stages.has(name) ? [name] : [...p.stages.values()].filter((stage) => stage.base === name).map((stage) => stage.name);
+    const matches = matchingStages(p, name);
     if (matches.length === 0) {
       const hint = didYouMeanHint(name, new Set([...[...p.stages.values()].map((stage) => stage.base), ...p.stages.keys()]));
       return err({ reason: "unknown-stage", name, ...(hint === undefined ? {} : { hint }) });
@@ -184,6 +184,11 @@ export function selectStages(p: Pipeline, options: { targets?: readonly string[]
   if (wanted.length === 0) return ok(order);
   const selected = upstreamOf(p, names);
   return ok(order.filter((name) => selected.has(name)));
+}
+
+/** The stages a name on the command line means: a stage (or variant) name itself, else every variant of that stage. */
+export function matchingStages(p: Pipeline, name: string): string[] {
+  return p.stages.has(name) ? [name] : [...p.stages.values()].filter((stage) => stage.base === name).map((stage) => stage.name);
 }
 
 /**

@@ -2,6 +2,7 @@
 import { parse } from "yaml";
 import { err, ok, type Result } from "../cache/result.js";
 import { didYouMeanHint } from "./config/did-you-mean.js";
+import { applyParamSchema, schemaAt } from "./config/param-schema.js";
 import { paramAt, withParam } from "./param-values.js";
 import { stageSeed, type Pipeline, type StageSpec } from "./pipeline.js";
 
@@ -54,7 +55,8 @@ export function applyOverrides(p: Pipeline, overrides: readonly ParamOverride[])
       return err({ reason: "bad-override", message: `--set ${override.text}: unknown stage "${override.stage}"; ${hint}` });
     }
     const found = paramAt(stage.params, override.path);
-    if (!found.found) {
+    const declared = stage.paramSchema !== undefined && schemaAt(stage.paramSchema.root, override.path) !== undefined;
+    if (!found.found && !declared) {
       const { at, keys } = found.missing;
       const missing = override.path[at] as string;
       const where = at === 0 ? `stage "${stage.name}"` : `param "${override.path.slice(0, at).join(".")}" of stage "${stage.name}"`;
@@ -64,7 +66,13 @@ export function applyOverrides(p: Pipeline, overrides: readonly ParamOverride[])
           : (didYouMeanHint(missing, keys) ?? (keys.length > 0 ? `its params: ${keys.join(", ")}` : "declare the param in pipeline.yaml first"));
       return err({ reason: "bad-override", message: `--set ${override.text}: ${where} has no param "${missing}"; ${hint}` });
     }
-    const params = withParam(stage.params, override.path, override.value);
+    let params = withParam(stage.params, override.path, override.value);
+    if (stage.paramSchema !== undefined) {
+      const checked = applyParamSchema(stage.paramSchema, params);
+      const problem = checked.problems[0];
+      if (problem !== undefined) return err({ reason: "bad-override", message: `--set ${override.text}: ${problem.message}${problem.hint === undefined ? "" : `; ${problem.hint}`}` });
+      params = checked.params;
+    }
     const updated: StageSpec = { ...stage, params, seed: stageSeed(params, p.params) };
     stages.set(stage.name, updated);
   }

@@ -1,4 +1,5 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { ParamSchema } from "./config/param-schema.js";
 import type { PlotSpec } from "./declarations.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
@@ -73,6 +74,10 @@ export interface StageSpec {
   readonly metrics: readonly string[];
   /** Its outputs drawn as curves (`plots:`). */
   readonly plots: readonly PlotSpec[];
+  /** Its param schema (`stages/NAME.params.schema.json` beside the module), when it has one: params were checked and defaulted by it. */
+  readonly paramSchema?: ParamSchema;
+  /** Dotted paths of the params whose values came from the schema's defaults, not the file. */
+  readonly defaulted?: readonly string[];
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

@@ -19,11 +19,52 @@ export interface ChartSpec {
   /** Ticks exactly at the x values (the values a sweep tried), not at round numbers. */
   readonly ticksAtValues: boolean;
   /** One value per x (null: no point there). */
-  readonly series: readonly { readonly label: string; readonly values: readonly (number | null)[]; readonly current: boolean }[];
+  readonly series: readonly ChartSeries[];
+  /** Said under the chart, e.g. which identical curves were drawn as one. */
+  readonly note?: string;
 }
 
 /** One record of a plot file: its x (e.g. the epoch) and its numbers. */
 export type CurveRecord = Readonly<Record<string, number | null>>;
+
+/** One line of a chart. */
+export interface ChartSeries {
+  readonly label: string;
+  readonly values: readonly (number | null)[];
+  /** The pipeline file's own variant: drawn thick. */
+  readonly current: boolean;
+  /** An entry the pipeline file and its sweep do not resolve to (another file's, a --set run, an earlier edit): hidden until the page's switch shows every entry. */
+  readonly other: boolean;
+}
+
+/** Significant digits at which two curves count as the same line: closer than a chart's pixel, they would hide each other. */
+const SAME_DIGITS = 4;
+
+/**
+ * Series with the same values to SAME_DIGITS significant digits (and the same visibility) drawn as
+ * one, labelled `a = b`; the note says which were merged.
+ */
+export function dedupeSeries(series: readonly ChartSeries[]): { series: ChartSeries[]; note: string | undefined } {
+  const groups = new Map<string, ChartSeries[]>();
+  for (const s of series) {
+    const id = `${s.other ? 1 : 0}:${JSON.stringify(s.values.map((v) => (v === null ? null : Number(v.toPrecision(SAME_DIGITS)))))}`;
+    groups.set(id, [...(groups.get(id) ?? []), s]);
+  }
+  const merged: ChartSeries[] = [];
+  const notes: string[] = [];
+  for (const group of groups.values()) {
+    const first = group[0] as ChartSeries;
+    if (group.length === 1) {
+      merged.push(first);
+      continue;
+    }
+    const labels = [...new Set(group.map((s) => s.label))];
+    const label = labels.length === 1 ? `${labels[0] as string} (${group.length} entries)` : labels.join(" = ");
+    merged.push({ ...first, label, current: group.some((s) => s.current) });
+    notes.push(`${group.length} identical curves drawn as one: ${labels.length === 1 ? `${group.length} entries of ${labels[0] as string}` : labels.join(", ")}`);
+  }
+  return { series: merged, note: notes.length === 0 ? undefined : notes.join("; ") };
+}
 
 /** A short name for a row in legends: its differing params (`alpha=0.01 loss.infonce=1`), else its key. */
 export function rowLabel(row: CatalogRow, differing: readonly string[]): string {
@@ -41,25 +82,23 @@ export function curveCharts(catalog: StageCatalog, plot: PlotSpec, curves: Reado
   const xs = [...new Set(rows.flatMap((row) => (curves.get(row.key) ?? []).map((r) => r[plot.x]).filter((e): e is number => typeof e === "number")))].sort((a, b) => a - b);
   const keys = [...new Set(rows.flatMap((row) => (curves.get(row.key) ?? []).flatMap((r) => Object.keys(r))))];
   const metrics = plottedFields(plot, keys);
-  return metrics.map((metric) => ({
-    title: `${catalog.stage}: ${metric} per ${plot.x}`,
-    xLabel: plot.x,
-    yLabel: metric,
-    x: xs,
-    logX: false,
-    ticksAtValues: false,
-    series: rows.map((row) => {
-      const byX = new Map((curves.get(row.key) ?? []).map((r) => [r[plot.x], r[metric]]));
-      return {
-        label: rowLabel(row, catalog.differing),
-        values: xs.map((e) => {
-          const v = byX.get(e);
-          return typeof v === "number" && Number.isFinite(v) ? v : null;
-        }),
-        current: row.current === "yaml",
-      };
-    }),
-  }));
+  return metrics.map((metric) => {
+    const { series, note } = dedupeSeries(
+      rows.map((row) => {
+        const byX = new Map((curves.get(row.key) ?? []).map((r) => [r[plot.x], r[metric]]));
+        return {
+          label: rowLabel(row, catalog.differing),
+          values: xs.map((e) => {
+            const v = byX.get(e);
+            return typeof v === "number" && Number.isFinite(v) ? v : null;
+          }),
+          current: row.current === "yaml",
+          other: row.current === undefined,
+        };
+      }),
+    );
+    return { title: `${catalog.stage}: ${metric} per ${plot.x}`, xLabel: plot.x, yLabel: metric, x: xs, logX: false, ticksAtValues: false, series, ...(note === undefined ? {} : { note }) };
+  });
 }
 
 /**
@@ -97,7 +136,7 @@ export function sweepCharts(catalog: StageCatalog, params: readonly string[], de
       group.rows.push(row);
       groups.set(id, group);
     }
-    const series: { label: string; values: (number | null)[]; current: boolean }[] = [];
+    const series: ChartSeries[] = [];
     for (const metric of metrics) {
       for (const group of groups.values()) {
         const values = ordered.map((value) => {
@@ -110,9 +149,11 @@ export function sweepCharts(catalog: StageCatalog, params: readonly string[], de
           label: group.label === "" ? metric : `${metric} · ${group.label}`,
           values,
           current: group.rows.some((row) => row.current === "yaml"),
+          other: group.rows.every((row) => row.current === undefined),
         });
       }
     }
+    const deduped = dedupeSeries(series);
     return {
       title: `${catalog.stage}: ${metrics.join(", ")} vs ${param}`,
       xLabel: param,
@@ -121,7 +162,8 @@ export function sweepCharts(catalog: StageCatalog, params: readonly string[], de
       ...(numeric ? {} : { xTicks: ordered.map((v) => showParamValue(v)) }),
       logX,
       ticksAtValues: true,
-      series,
+      series: deduped.series,
+      ...(deduped.note === undefined ? {} : { note: deduped.note }),
     };
   });
 }

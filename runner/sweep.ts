@@ -1,5 +1,6 @@
 // Sweep expansion: the pipeline as loaded → one stage per variant, each downstream variant wired to its matching upstream ones.
 import { createHash } from "node:crypto";
+import { applyParamSchema } from "./config/param-schema.js";
 import { topoOrder } from "./graph.js";
 import { canonicalText, paramAt, showParamValue, withParam } from "./param-values.js";
 import { stageSeed, type DepSpec, type Pipeline, type StageSpec, type SweepAxis } from "./pipeline.js";
@@ -56,6 +57,8 @@ export function expandSweep(p: Pipeline): Pipeline {
       axes.forEach((axis, i) => {
         if (axis.stage === baseName) params = withParam(params, axis.path, point[i]);
       });
+      // A swept mapping gets its inner defaults too: the stage receives what its schema promises.
+      if (base.paramSchema !== undefined && params !== base.params) params = applyParamSchema(base.paramSchema, params).params;
       const deps: DepSpec[] = base.deps.flatMap((dep): DepSpec[] => {
         if (dep.kind !== "output") return [dep];
         if (dep.fanIn === true) {

@@ -47,7 +47,10 @@ export interface FanInInput {
   readonly path: string;
 }
 
-/** A progress report: `done` of `total` steps of the current phase. */
+/**
+ * A progress report: `done` of `total` units of the stage's whole work, so one bar covers the stage
+ * (stages/lib/protocol/progress.ts maps phases onto it); `phase` says where it is, in words.
+ */
 export interface ProgressMessage {
   readonly type: "progress";
   readonly done: number;

@@ -4,7 +4,8 @@
 // coordinates, (images − mean)·componentsᵀ; the truth is labels[val_idx]. Reports the eight
 // retrieval metrics (full: cosine against the whole gallery; batch100: dot products within
 // consecutive batches of 100 queries and their ground-truth images).
-import { StageError, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+import { StageError, runStage, writeMetrics } from "./lib/protocol/job.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import type { Matrix } from "./lib/core/matrix.js";
 import { takeRows } from "./lib/core/matrix.js";
 import { allMetrics } from "./lib/eval/metrics.js";
@@ -14,7 +15,8 @@ import { compose, readDepIndex, readDepMatrix, readDepVector, requireFinite } fr
 
 runStage(async (job) => {
   const compute = await stageCompute(job);
-  reportProgress(0, 3, "read");
+  const progress = new StageProgress([["read", 1], ["project gallery", 1], ["retrieve", 1]]);
+  progress.report("read", 0, 1);
   const captions = readDepMatrix(job, "captions");
   const images = readDepMatrix(job, "images");
   const labels = readDepIndex(job, "labels", images.rows, "images");
@@ -28,12 +30,12 @@ runStage(async (job) => {
   if (components.rows !== captions.cols) {
     throw new StageError(`stage ${job.stage}: captions are ${captions.cols}-d but the PCA keeps ${components.rows} components; set pca.params.components to ${captions.cols} (or auto)`);
   }
-  reportProgress(1, 3, "project gallery");
+  progress.report("project gallery", 0, 1);
   const gallery = transformPca(compute.gemm, images, { mean, components });
   const queries: Matrix = takeRows(captions, valIdx);
   requireFinite(job, "validation captions", queries);
-  reportProgress(2, 3, "retrieve");
+  progress.report("retrieve", 0, 1);
   const metrics = allMetrics(compute.gemm, queries, gallery, compose(labels, valIdx));
-  reportProgress(3, 3, "retrieve");
+  progress.finish();
   writeMetrics(job, { ...metrics });
 });

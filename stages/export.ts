@@ -18,7 +18,8 @@
 // member's mapped predictions are L2-normalised and averaged; metrics.json then says
 // `ensemble_members`. The members share the scalers (x_mean… of the ridge they start from).
 import { readFileSync } from "node:fs";
-import { StageError, choiceParam, depList, depPath, hasDep, outPath, param, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageError, choiceParam, depList, depPath, hasDep, outPath, param, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { Matrix } from "./lib/core/matrix.js";
 import { allMetrics } from "./lib/eval/metrics.js";
@@ -92,7 +93,8 @@ runStage(async (job) => {
   const clip = param(job, "clip", 8);
   if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
 
-  reportProgress(0, 3, "read");
+  const progress = new StageProgress([["read", 1], ["predict", 1], ["write", 1]]);
+  progress.report("read", 0, 1);
   const captions = readDepMatrix(job, "test_captions");
   const ids = readIndex(depPath(job, "test_ids"));
   if (ids.length !== captions.rows) {
@@ -110,7 +112,7 @@ runStage(async (job) => {
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
   const sy = readScaler(job, "y_mean", "y_std", (projectors[0] as ProjectorParams).shape.dOut);
 
-  reportProgress(1, 3, "predict");
+  progress.report("predict", 0, 1);
   const xs = standardize(captions, sx, clip);
   const mappedBy = (projector: ProjectorParams): Matrix => {
     const predicted = predictProjector(compute, projector, xs);
@@ -130,7 +132,7 @@ runStage(async (job) => {
   }
   const submission = normalize ? l2NormalizeRows(mapped) : mapped;
 
-  reportProgress(2, 3, "write");
+  progress.report("write", 0, 1);
   const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
   if (!written.ok) throw new StageError(`stage ${job.stage}: ${written.error.message}`);
 
@@ -144,6 +146,6 @@ runStage(async (job) => {
     const truth = Int32Array.from({ length: captions.rows }, (_, i) => i);
     for (const [key, value] of Object.entries(allMetrics(compute.gemm, submission, gallery, truth))) metrics[`test_${key}`] = value;
   }
-  reportProgress(3, 3, "write");
+  progress.finish();
   writeMetrics(job, metrics);
 });

@@ -12,7 +12,8 @@
 // (params.backend) with tfjs's gradients. Meta backend and kernels say which; product_threads how many.
 import { writeFileSync } from "node:fs";
 import { threadCount } from "./lib/kernels/compute.js";
-import { StageError, choiceParam, outPath, param, reportMeta, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageError, choiceParam, outPath, param, reportMeta, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { InfoNceDirection, LossWeights } from "./lib/train/losses.js";
 import type { Schedule } from "./lib/train/lr-schedule.js";
@@ -88,8 +89,16 @@ runStage(async (job) => {
 
   const compute = await stageCompute(job, threadsParam(job));
 
-  reportProgress(0, 2, "read");
+  // The bar covers reading, standardising, every epoch's batches and its validation (about a tenth of an epoch on the default data).
+  const plan = (steps: number): StageProgress => {
+    const validation = Math.max(1, Math.ceil(steps / 10));
+    return new StageProgress([["read", steps], ["standardise", Math.max(1, steps / 4)], ["train", options.epochs * (steps + validation)]]);
+  };
+  let progress = plan(1);
+  progress.report("read", 0, 1);
   const { captions, images, labels, trainIdx, valIdx } = readTrainingData(job);
+  const steps = Math.ceil(trainIdx.length / options.batchSize);
+  progress = plan(steps);
   if (valIdx.length === 0) throw new StageError(`stage ${job.stage}: val_idx is empty, so no epoch can be selected (set load.params.val_fraction > 0)`);
   const W = readDepMatrix(job, "W");
   const bias = readDepVector(job, "bias");
@@ -100,15 +109,17 @@ runStage(async (job) => {
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
   const sy = readScaler(job, "y_mean", "y_std", images.cols);
 
-  reportProgress(1, 2, "standardise");
+  progress.report("standardise", 0, 1);
   const train = { x: standardize(captions, sx, clip, trainIdx), targets: standardize(images, sy, clip), labels: compose(labels, trainIdx) };
   const val = { queries: standardize(captions, sx, undefined, valIdx), gallery: standardize(images, sy), truth: compose(labels, valIdx) };
-  reportProgress(2, 2, "standardise");
+  progress.report("standardise", 1, 1);
 
   const projector = createProjector({ head, hidden, depth, W, bias, seed: options.seed });
   const label = options.select.startsWith("mrr") ? "val MRR" : `val ${options.select}`;
   const trained = await trainProjector(compute, projector, train, val, options, (p) => {
-    reportProgress(p.done, p.total, `epoch ${p.epoch}/${p.epochs}`, { loss: p.loss, [label]: p.best });
+    const perEpoch = p.total + Math.max(1, Math.ceil(p.total / 10));
+    const done = (p.epoch - 1) * perEpoch + p.done;
+    progress.report("train", done, options.epochs * perEpoch, `epoch ${p.epoch}/${p.epochs}${p.validating ? " validate" : ""}`, { loss: p.loss, [label]: p.best });
   });
   if (!trained.ok) throw new StageError(`stage ${job.stage}: ${trained.error.message}`);
   const outcome = trained.value;
@@ -126,4 +137,5 @@ runStage(async (job) => {
     });
   }
   writeMetrics(job, { ...outcome.bestMetrics, best_epoch: outcome.bestEpoch, epochs_run: outcome.epochsRun });
+  progress.finish();
 });

@@ -7,7 +7,8 @@
 // files dropped into data/ leave it cached.
 import { writeFileSync } from "node:fs";
 import { readTestFiles, readTrainNpz, type TestIdsSource } from "./lib/data/challenge-data.js";
-import { choiceParam, depPath, hasDep, outPath, param, reportMeta, reportMetrics, reportProgress, runStage, StageError, type Job } from "./lib/protocol/job.js";
+import { StageProgress } from "./lib/protocol/progress.js";
+import { choiceParam, depPath, hasDep, outPath, param, reportMeta, reportMetrics, runStage, StageError, type Job } from "./lib/protocol/job.js";
 import { type Matrix } from "./lib/core/matrix.js";
 import { zeroRows } from "./lib/data/non-finite.js";
 import { writeIndex, writeMatrix } from "./lib/io/npy-write.js";
@@ -50,7 +51,7 @@ function loadSynthetic(job: Job): Loaded {
   const captionsPerImage = positiveInt(job, "synthetic.captions_per_image", spec["captions_per_image"] ?? 5, 1);
   const testCaptions = positiveInt(job, "synthetic.test_captions", spec["test_captions"] ?? 1500, 1);
   const seed = positiveInt(job, "synthetic.seed", spec["seed"] ?? job.seed, 0);
-  const data = generateSynthetic({ images, captionsPerImage, testCaptions, seed }, (done, total, phase) => reportProgress(done, total, `generate ${phase}`));
+  const data = generateSynthetic({ images, captionsPerImage, testCaptions, seed }, (done, total, phase) => progress.report("read", done, total, `generate ${phase}`));
   return {
     captions: data.train.captions,
     images: data.train.images,
@@ -89,7 +90,7 @@ async function loadFiles(job: Job): Promise<Loaded> {
     throw new StageError(`stage ${job.stage}: source: files reads its inputs train and test (and test_captions if present); add them to its deps, e.g. train: data/train.npz, test: data/test.clean.npz, test_captions: data/captions.txt`);
   }
   const files = { train: depPath(job, "train"), test: depPath(job, "test"), ...(hasDep(job, "test_captions") ? { test_captions: depPath(job, "test_captions") } : {}) };
-  const train = orFail(await readTrainNpz(files.train, (done, rows) => reportProgress(done, rows, "inflate labels")));
+  const train = orFail(await readTrainNpz(files.train, (done, rows) => progress.report("read", done, rows, "inflate labels")));
   const test = orFail(await readTestFiles(files.test, files.test_captions, train.captions.cols));
   return {
     captions: train.captions,
@@ -126,6 +127,9 @@ function handleNonFinite(job: Job, loaded: Loaded, mode: "fail" | "zero"): Recor
   return counts;
 }
 
+/** The stage's one bar: reading or generating the data, then writing the outputs (shares as timed on the default data). */
+const progress = new StageProgress([["read", 70], ["write", 30]]);
+
 runStage(async (job) => {
   const started = performance.now();
   const source = choiceParam(job, "source", ["synthetic", "files"] as const, "synthetic");
@@ -154,7 +158,7 @@ runStage(async (job) => {
     ["test_images.npy", () => writeMatrix(outPath(job, "test_images.npy"), loaded.testImages)],
   ];
   outputs.forEach(([name, write], i) => {
-    reportProgress(i, outputs.length, `write ${name}`);
+    progress.report("write", i, outputs.length, `write ${name}`);
     write();
   });
 
@@ -181,6 +185,6 @@ runStage(async (job) => {
     seconds: Math.round(performance.now() - started) / 1000,
   };
   writeFileSync(outPath(job, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
-  reportProgress(outputs.length, outputs.length, "done");
+  progress.finish();
   reportMetrics(counts);
 });

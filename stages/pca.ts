@@ -2,9 +2,10 @@
 //
 // params.components: a number, or "auto" = the narrower width: the caption width when the job has
 // a `captions` input (only its .npy header is read), otherwise min(1024, image width).
-import { StageError, outPath, reportProgress, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageError, outPath, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { writeMatrix, writeNpy, writeVector } from "./lib/io/npy-write.js";
 import { fitPca } from "./lib/linalg/pca.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import { lapackOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, npyShape, readDepIndex, readDepMatrix, requireFinite, uniqueSorted } from "./lib/protocol/stage-data.js";
 
@@ -27,14 +28,16 @@ function componentCount(job: Job, imageWidth: number): number {
 
 runStage(async (job) => {
   const compute = await stageCompute(job);
-  reportProgress(0, 1, "read");
+  // Shares of the work: the covariance is O(n·d²), the eigendecomposition O(d³) and one step (it reports no sub-progress).
+  const progress = new StageProgress([["read", 10], ["covariance", 55], ["eigendecomposition", 35]]);
+  progress.report("read", 0, 1);
   const images = readDepMatrix(job, "images");
   requireFinite(job, "images", images);
   const labels = readDepIndex(job, "labels", images.rows, "images");
   const trainIdx = readDepIndex(job, "train_idx", labels.length, "labels");
   const rows = uniqueSorted(compose(labels, trainIdx));
   const k = componentCount(job, images.cols);
-  const fit = fitPca({ gemm: compute.gemm, lapack: lapackOf(compute) }, images, k, rows, (phase, done, total) => reportProgress(done, total, phase));
+  const fit = fitPca({ gemm: compute.gemm, lapack: lapackOf(compute) }, images, k, rows, (phase, done, total) => progress.report(phase, done, total));
   if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
   const pca = fit.value;
   writeVector(outPath(job, "mean.npy"), Float32Array.from(pca.mean));

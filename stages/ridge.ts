@@ -15,11 +15,12 @@
 // params.head: procrustes replaces the ridge map by the orthogonal Procrustes map (U·Vᵀ of XᵀY). With
 // params.refit, the settings come from the input `selected` (such a candidates.json) and the map is
 // fitted on train + validation captions (scalers included): the submission's model uses every image.
-import { StageError, choiceParam, depPath, outPath, param, reportProgress, runStage, writeMetrics } from "./lib/protocol/job.js";
+import { StageError, choiceParam, depPath, outPath, param, runStage, writeMetrics } from "./lib/protocol/job.js";
 import { multiply } from "./lib/linalg/products.js";
 import { allMetrics } from "./lib/eval/metrics.js";
 import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
 import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
+import { StageProgress } from "./lib/protocol/progress.js";
 import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
@@ -75,7 +76,9 @@ runStage(async (job) => {
   if (!(alpha >= 0)) throw new StageError(`stage ${job.stage}: params.alpha must be ≥ 0, got ${alpha}`);
   if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
   const compute = await stageCompute(job);
-  reportProgress(0, 2, "read");
+  // Shares of the work as timed on the default data (the grid's phases: its eigenbases, scores and ranks).
+  const progress = new StageProgress([["read", 10], ["standardise", 5], ["gram", 30], ["cross-product", 30], ["solve", 10], ["eigenbasis", 30], ["grid", 30], ["evaluate", 15]]);
+  progress.report("read", 0, 1);
   const data = readTrainingData(job);
   const { captions, images, labels } = data;
   // A refit fits on train + validation captions with the settings chosen before: nothing is held out.
@@ -84,12 +87,12 @@ runStage(async (job) => {
   const valIdx = refit ? new Int32Array(0) : data.valIdx;
   const trainImages = compose(labels, trainIdx);
 
-  reportProgress(1, 2, "standardise");
+  progress.report("standardise", 0, 1);
   const sx = fitScaler(captions, trainIdx);
   const sy = fitScaler(images, trainImages);
   const xs = standardize(captions, sx, clip, trainIdx);
   const ys = standardize(images, sy, clip);
-  reportProgress(2, 2, "standardise");
+  progress.report("standardise", 1, 1);
 
   const grid = refit ? selectedSettings(job) : gridOf(job);
   // The linear head: ridge (the alpha grid) or the orthogonal Procrustes map (alphas unused; whitening still chosen).
@@ -100,20 +103,20 @@ runStage(async (job) => {
   let chosen: GridCandidate | undefined;
   let chosenRank: number | undefined;
   if (grid === undefined) {
-    const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => reportProgress(done, total, phase) });
+    const fit = fitRidge(compute.gemm, xs, ys, alpha, intercept, { yRows: trainImages, rowUpdates: rowUpdatesOf(compute), onProgress: (phase, done, total) => progress.report(phase, done, total) });
     if (!fit.ok) throw new StageError(`stage ${job.stage}: ${fit.error.message}`);
     ({ W, bias } = fit.value);
   } else {
     if (intercept) throw new StageError(`stage ${job.stage}: params.alphas (a validated grid) needs intercept: false (standardised data has mean 0)`);
     if (valIdx.length === 0 && !refit) throw new StageError(`stage ${job.stage}: params.alphas needs validation captions to choose by (load's val_fraction is 0)`);
     const lapack = lapackOf(compute);
-    reportProgress(0, 1, "eigenbasis");
+    progress.report("eigenbasis", 0, 1);
     const path = fitRidgePath(compute.gemm, xs, ys, lapack, trainImages);
     if (!path.ok) throw new StageError(`stage ${job.stage}: ${path.error.message}`);
     const whitens = grid.whiten.some((e) => e !== Infinity);
     const white = whitens ? fitWhitening(compute.gemm, ys, trainImages, lapack) : undefined;
     if (white !== undefined && !white.ok) throw new StageError(`stage ${job.stage}: ${white.error.message}`);
-    reportProgress(1, 1, "eigenbasis");
+    progress.report("eigenbasis", 1, 1);
     const basis = white?.ok === true ? white.value : undefined;
     const xv = refit ? undefined : standardize(captions, sx, undefined, valIdx);
     const procrustes = head === "procrustes" ? procrustesMap(compute.gemm, path.value, lapack) : undefined;
@@ -131,7 +134,7 @@ runStage(async (job) => {
             const m = retrievalMetrics(compute.gemm, q, standardize(images, sy), compose(labels, valIdx), select === "mrr_full" ? "full" : "batch100");
             return { alpha: 0, whiten: e, mrr: m.mrr, r1: m.r1 };
           })
-        : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => reportProgress(done, total, "grid"));
+        : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => progress.report("grid", done, total));
     chosen = bestCandidate(candidates) as GridCandidate;
     const s = shrinkage(path.value, chosen.alpha * path.value.gram.mean);
     const whitening = basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) };
@@ -172,13 +175,13 @@ runStage(async (job) => {
   writeVector(outPath(job, "y_mean.npy"), Float32Array.from(sy.mean));
   writeVector(outPath(job, "y_std.npy"), Float32Array.from(sy.std));
 
-  reportProgress(0, 1, "evaluate");
+  progress.report("evaluate", 0, 1);
   const queries = multiply(compute.gemm, standardize(captions, sx, undefined, valIdx), W32);
   for (let r = 0; r < queries.rows; r++) {
     for (let j = 0; j < queries.cols; j++) queries.data[r * queries.cols + j] = (queries.data[r * queries.cols + j] as number) + (bias[j] as number);
   }
   const metrics = valIdx.length === 0 ? undefined : allMetrics(compute.gemm, queries, standardize(images, sy), compose(labels, valIdx));
-  reportProgress(1, 1, "evaluate");
+  progress.finish();
   const selection: Record<string, number> = chosen === undefined ? {} : { ...(refit ? { refit_captions: trainIdx.length } : {}), selected_alpha: chosen.alpha, selected_whiten: chosen.whiten === Infinity ? 0 : chosen.whiten, selected_rank: chosenRank ?? W.cols, whitened: chosen.whiten === Infinity ? 0 : 1 };
   writeMetrics(job, { ...(metrics ?? {}), ...selection, orthogonality_drift: orthogonalityDrift(compute.gemm, W) });
 });

@@ -1,4 +1,5 @@
 // `dag diff A B`: finds the two entries and prints their params and metrics side by side.
+import { outputWidth } from "../reporters/fit-width.js";
 import type { Command } from "../cli-args.js";
 import { findEntry } from "../find-entry.js";
 import { topoOrder } from "../graph.js";
@@ -33,6 +34,6 @@ export async function diffCommand(opened: Project, command: Extract<Command, { n
     return row;
   };
   const diff = diffVariants(rowOf(a.value.stage, a.value.key), rowOf(b.value.stage, b.value.key));
-  output.out(command.json ? diffJson(diff) + "\n" : diffText(diff));
+  output.out(command.json ? diffJson(diff) + "\n" : diffText(diff, Date.now(), outputWidth(output.stdout, command.wide)));
   return 0;
 }

@@ -70,7 +70,7 @@ export async function gcCommand(opened: Project, command: Extract<Command, { nam
       const saved = await project.stats.save();
       if (!saved.ok) output.error(`warning: the stat cache was not saved (${saved.error.detail})`);
     }
-    output.out(gcText(plan, command.dryRun, (stage, key) => described.get(`${stage}\0${key}`) ?? {}));
+    output.out(gcText(plan, command.dryRun, (stage, key) => described.get(`${stage}\0${key}`) ?? {}, Date.now(), command.maxSize));
     return 0;
   } finally {
     if (lock?.ok) await lock.value.release();

@@ -1,5 +1,5 @@
 // `dag report`: gathers the catalog, the plot files its stages declare and the sweep's charts, and writes one HTML page.
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "../cli-args.js";
 import type { PlotSpec } from "../declarations.js";
@@ -9,7 +9,10 @@ import { baseStages } from "../graph.js";
 import { curveCharts, plottedParams, sweepCharts, type CurveRecord } from "../report-data.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
-import { pipelineGraphSvg } from "../reporters/report-graph.js";
+import { graphData } from "../reporters/report-graph.js";
+import { graphView } from "../graph-view.js";
+import { topoOrder } from "../graph.js";
+import { stageStates } from "../stage-states.js";
 import { reportHtml } from "../reporters/report-html.js";
 import { expandSweep } from "../sweep.js";
 
@@ -20,6 +23,18 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
     output.error(unknownStageText(stages.error));
     return 2;
   }
+  // A mistyped folder is an error, not a new folder somewhere: as `> out/report.html` in a shell.
+  const target = path.resolve(project.root, command.out);
+  const folder = path.dirname(target);
+  const shownFolder = path.relative(process.cwd(), folder) || ".";
+  const isFolder = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => undefined,
+  );
+  if (isFolder !== true) {
+    output.error(`dag report: ${isFolder === false ? `${shownFolder} is not a folder` : `folder ${shownFolder} does not exist`}; create it first (mkdir -p ${shownFolder}) or name another path with -o`);
+    return 2;
+  }
   const { catalogs, damage } = await readCatalog(project, stages.value);
   const warnings: string[] = [...damage];
   const curves = [];
@@ -27,18 +42,19 @@ export async function reportCommand(opened: Project, command: Extract<Command, {
   for (const catalog of catalogs) {
     const spec = [...project.pipeline.stages.values()].find((s) => s.base === catalog.stage);
     for (const plot of spec?.plots ?? []) curves.push(...curveCharts(catalog, plot, await readCurves(catalog, plot, warnings)));
-    sweeps.push(...sweepCharts(catalog, plottedParams(project.pipeline, catalog), spec?.metrics ?? []));
+    // The sweep's charts show what this file's pipeline and sweep resolve to (other entries would mix in other files' points).
+    const own = { ...catalog, rows: catalog.rows.filter((row) => row.current !== undefined) };
+    const swept = own.rows.length > 0 ? own : catalog;
+    sweeps.push(...sweepCharts(swept, plottedParams(project.pipeline, swept), spec?.metrics ?? []));
   }
   const html = reportHtml({
     title: `dag report — ${path.relative(project.root, project.pipeline.file) || project.pipeline.file}`,
     generatedAt: new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC",
-    graphSvg: pipelineGraphSvg(project.pipeline),
+    graph: graphData(graphView(project.pipeline, await stageStates(project, topoOrder(project.pipeline)), false), project.pipeline),
     catalogs,
     curveCharts: curves,
     sweepCharts: sweeps,
   });
-  const target = path.resolve(project.root, command.out);
-  await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, html);
   for (const warning of warnings) output.error(`warning: ${warning}`);
   const entries = catalogs.reduce((n, c) => n + c.rows.length, 0);

@@ -2,6 +2,7 @@
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
+import { forcedStages } from "../force-plan.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
@@ -11,6 +12,8 @@ import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
 import { RunReporter } from "../reporters/run-reporter.js";
+import { expectedDurations } from "../expected-durations.js";
+import { resultPlaces } from "../run-places.js";
 
 export async function runCommand(opened: Project, command: Extract<Command, { name: "run" }>, output: Output, signal: AbortSignal): Promise<number> {
   const overridden = applyOverrides(opened.pipeline, command.set);
@@ -27,7 +30,14 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(unknownStageText(selected.error));
     return 2;
   }
-  const reporter = new RunReporter({ tty: output.isTTY, out: output.stdout });
+  const reporter = new RunReporter({
+    tty: output.isTTY,
+    out: output.stdout,
+    jobs: command.jobs,
+    expected: command.dryRun ? {} : await expectedDurations(project, selected.value.map((name) => project.pipeline.stages.get(name)?.base ?? name)),
+    places: resultPlaces(project.pipeline, selected.value, project.links),
+    ...((output.stdout as NodeJS.WriteStream).columns === undefined ? {} : { columns: (output.stdout as NodeJS.WriteStream).columns }),
+  });
   const lockFile = project.store.layout.lockFile;
   const lock = command.dryRun
     ? undefined
@@ -47,7 +57,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     if (lock !== undefined) await repairStore(project);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: command.force, dryRun: command.dryRun, jobs: command.jobs, signal },
+      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal },
       reporter.emit,
     );
     await reporter.finish();

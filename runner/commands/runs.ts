@@ -1,6 +1,7 @@
 // `dag runs` (also `dag exp show`): every cached variant of the selected stages, sorted and printed as a table, JSON, CSV or Markdown.
+import { outputWidth } from "../reporters/fit-width.js";
 import type { Command } from "../cli-args.js";
-import { didYouMeanHint } from "../config/did-you-mean.js";
+import { didYouMeanHint, nearestNames } from "../config/did-you-mean.js";
 import { withPipeline, type Project } from "../project.js";
 import { readCatalog, sortCatalogs, sortKeys } from "../catalog.js";
 import { baseStages } from "../graph.js";
@@ -22,7 +23,8 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
   if (command.sort !== undefined) {
     const known = sortKeys(catalogs);
     if (!known.includes(command.sort.key)) {
-      const hint = didYouMeanHint(command.sort.key, known) ?? `metrics and params here: ${known.join(", ")}`;
+      const near = nearestNames(command.sort.key, known);
+      const hint = didYouMeanHint(command.sort.key, known) ?? (near.length > 0 ? `nearest: ${near.join(", ")} (dag runs --json lists every name)` : `metrics and params here: ${known.slice(0, 8).join(", ")}${known.length > 8 ? ", …" : ""}`);
       output.error(`--sort: no metric or param "${command.sort.key}" in these runs; ${hint}`);
       return 2;
     }
@@ -39,7 +41,7 @@ export async function runsCommand(opened: Project, command: Extract<Command, { n
       output.out(runsMarkdown(catalogs));
       return 0;
     case "table":
-      output.out(runsText(catalogs));
+      output.out(runsText(catalogs, Date.now(), outputWidth(output.stdout, command.wide)));
       return 0;
   }
 }

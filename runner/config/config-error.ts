@@ -16,7 +16,9 @@ export type ConfigErrorReason =
   | "bad-path"
   | "missing-module"
   | "missing-file"
-  | "bad-sweep";
+  | "bad-sweep"
+  | "bad-param"
+  | "bad-param-schema";
 
 /** One problem in a pipeline file. */
 export interface ConfigError {

@@ -51,3 +51,22 @@ export function didYouMeanHint(word: string, candidates: Iterable<string>): stri
   const suggestion = didYouMean(word, candidates);
   return suggestion === undefined ? undefined : `did you mean "${suggestion}"?`;
 }
+
+/**
+ * The few candidates nearest to `word`, best first: those containing it (or contained in it) by
+ * how little they add, then the rest by edit distance; for "no such name" messages listing a handful, not every name.
+ */
+export function nearestNames(word: string, candidates: Iterable<string>, count = 3): string[] {
+  const lower = word.toLowerCase();
+  const scored = [...new Set(candidates)].map((candidate) => {
+    const c = candidate.toLowerCase();
+    const contains = c.includes(lower) || lower.includes(c);
+    return { candidate, score: contains ? Math.abs(c.length - lower.length) / 100 : 1 + editDistance(lower, c) };
+  });
+  const limit = Math.max(2, Math.ceil(word.length / 2));
+  return scored
+    .filter((s) => s.score < 1 || s.score - 1 <= limit)
+    .sort((a, b) => a.score - b.score || (a.candidate < b.candidate ? -1 : 1))
+    .slice(0, count)
+    .map((s) => s.candidate);
+}

@@ -8,6 +8,8 @@ import { readEnvList } from "./check-env.js";
 import { checkFanIn } from "./check-fan-in.js";
 import { readForeach } from "./check-foreach.js";
 import { checkGraph } from "./check-graph.js";
+import { checkStageParams, checkSweepValues } from "./check-params.js";
+import { loadParamSchema } from "./param-schema.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
 import { readYaml } from "./read-yaml.js";
@@ -52,9 +54,18 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   const env = readEnvList(top["env"], ["env"], source);
   errors.push(...env.errors);
   const stages = new Map<string, StageSpec>();
-  for (const draft of drafts) {
+  const schemas = await Promise.all(drafts.map((draft) => (draft.module === undefined ? Promise.resolve(ok(undefined)) : loadParamSchema(projectRoot, draft.module))));
+  for (const [index, draft] of drafts.entries()) {
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
     errors.push(...resolved.errors);
+    const schema = schemas[index];
+    let checked: ReturnType<typeof checkStageParams> | undefined;
+    if (schema !== undefined && !schema.ok) {
+      errors.push(configError("bad-param-schema", source.file, source.valueSpan(["stages", draft.name, "module"]), schema.error.message, "fix the schema file, or remove it to hand the params over unchecked"));
+    } else if (schema?.value !== undefined && resolved.errors.length === 0) {
+      checked = checkStageParams(draft.name, schema.value, resolved.params, source);
+      errors.push(...checked.errors);
+    }
     stages.set(draft.name, {
       name: draft.name,
       base: draft.name,
@@ -64,8 +75,9 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       ...(draft.description === undefined ? {} : { description: draft.description }),
       deps: draft.deps,
       outs: draft.outs,
-      params: resolved.params,
-      seed: stageSeed(resolved.params, params),
+      params: checked?.params ?? resolved.params,
+      seed: stageSeed(checked?.params ?? resolved.params, params),
+      ...(schema?.ok && schema.value !== undefined ? { paramSchema: schema.value, defaulted: checked?.defaulted ?? [] } : {}),
       env: [...new Set([...env.names, ...draft.env])].sort(),
       metrics: draft.metrics,
       plots: draft.plots,
@@ -74,6 +86,10 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   }
   const sweep = readSweep(top["sweep"], new Map([...stages].map(([name, stage]) => [name, stage.params])), params, source);
   errors.push(...sweep.errors);
+  for (const axis of sweep.axes) {
+    const stage = stages.get(axis.stage);
+    if (stage?.paramSchema !== undefined) errors.push(...checkSweepValues(axis, stage.paramSchema, stage.params, source));
+  }
   const foreach = drafts.flatMap((draft) => {
     const raw = stagesRaw[draft.name];
     const read = readForeach(draft.name, isRecord(raw) ? raw["foreach"] : undefined, stages.get(draft.name)?.params ?? {}, params, source);

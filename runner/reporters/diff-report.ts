@@ -1,4 +1,5 @@
 // Prints `dag diff`: two variants side by side — differing params, every metric with its change, duration, other differences.
+import { fitLine } from "./fit-width.js";
 import { showParamValue } from "../param-values.js";
 import { formatAge } from "../quantities.js";
 import type { CatalogRow } from "../catalog.js";
@@ -17,7 +18,7 @@ function entryLabel(row: CatalogRow): string {
 }
 
 /** The side-by-side text. */
-export function diffText(diff: VariantDiff, now = Date.now()): string {
+export function diffText(diff: VariantDiff, now = Date.now(), width = Infinity): string {
   const rows: string[][] = [["", "A", "B", ""]];
   rows.push(["entry", entryLabel(diff.a), entryLabel(diff.b), ""]);
   rows.push(["params", diff.params.length === 0 ? "(the same)" : "", "", ""]);
@@ -27,16 +28,18 @@ export function diffText(diff: VariantDiff, now = Date.now()): string {
   rows.push(["time", diff.a.seconds === undefined ? "" : formatDuration(diff.a.seconds), diff.b.seconds === undefined ? "" : formatDuration(diff.b.seconds), ""]);
   rows.push(["ran", formatAge(diff.a.startedAt, now), formatAge(diff.b.startedAt, now), ""]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.filter((r) => r[1] !== "" || r[2] !== "" || i === 0).map((r) => (r[i] as string).length)));
+  // Too narrow for the B − A column: it goes first (the two sides are the point), lines are cut at a word after that.
+  const withDelta = (widths[0] as number) + (widths[1] as number) + (widths[2] as number) + (widths[3] as number) + 6 <= width;
   const lines = rows.map((r) => {
     const section = r[1] === "" && r[2] === "" && r[3] === "";
     if (section) return r[0] as string;
-    return [(r[0] as string).padEnd(widths[0] as number), (r[1] as string).padEnd(widths[1] as number), (r[2] as string).padEnd(widths[2] as number), r[3] as string].join("  ").trimEnd();
+    return [(r[0] as string).padEnd(widths[0] as number), (r[1] as string).padEnd(widths[1] as number), (r[2] as string).padEnd(widths[2] as number), withDelta ? (r[3] as string) : ""].join("  ").trimEnd();
   });
   if (diff.other.length > 0) {
     lines.push("other differences (A → B):");
     for (const reason of diff.other) lines.push(`  - ${reason}`);
   }
-  return lines.join("\n") + "\n";
+  return lines.map((l) => fitLine(l, width)).join("\n") + "\n";
 }
 
 function side(row: CatalogRow): Record<string, unknown> {

@@ -15,7 +15,7 @@ const KEPT: Record<KeepReason, string> = {
 };
 
 /** The gc summary; `describe` gives an entry's distinguishing params (`alpha=0.1`) by `stage\0key`. */
-export function gcText(plan: GcPlan, dryRun: boolean, describe: (stage: string, key: string) => Readonly<Record<string, unknown>>, now = Date.now()): string {
+export function gcText(plan: GcPlan, dryRun: boolean, describe: (stage: string, key: string) => Readonly<Record<string, unknown>>, now = Date.now(), maxSize?: number): string {
   const lines: string[] = [];
   const verb = dryRun ? "would remove" : "removed";
   const n = plan.remove.length;
@@ -42,6 +42,16 @@ export function gcText(plan: GcPlan, dryRun: boolean, describe: (stage: string, 
   if (plan.keep.length > 0) {
     const parts = [...counts].map(([why, count]) => `${count} ${KEPT[why]}`);
     lines.push(`kept ${plan.keep.length} ${plan.keep.length === 1 ? "entry" : "entries"}: ${parts.join(", ")}`);
+  }
+  if (maxSize !== undefined && after > maxSize) {
+    // Say why the target is out of reach: gc only removes what nothing needs, and the rest is bigger than the target.
+    const bytes = new Map<KeepReason, number>();
+    for (const kept of plan.keep) bytes.set(kept.why, (bytes.get(kept.why) ?? 0) + kept.bytes);
+    const why = [...bytes].sort((a, b) => b[1] - a[1]).map(([reason, size]) => `${formatSize(size)} ${KEPT[reason]}`);
+    lines.push(
+      `cannot reach --max-size ${formatSize(maxSize)}: the store ${dryRun ? "would stay" : "stays"} at ${formatSize(after)}, all of it kept: ${why.join(", ")}. ` +
+        `gc removes only entries nothing needs; to go lower, loosen --keep-last or --older-than, or drop variants from the pipeline and its sweep`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -17,6 +17,11 @@ function line(text: string): string {
 }
 
 export function terminalOutput(): Output {
+  // A reader that stopped reading (`dag runs | head`) ends the command quietly, not with a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   return {
     out: (text) => process.stdout.write(line(terminalSafe(text))),
     error: (text) => process.stderr.write(line(terminalSafe(text))),

@@ -9,6 +9,8 @@ export const REPORT_SCRIPT = String.raw`(function () {
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
   var drawn = 0;
+  var plots = [];
+  var showAll = function () { var t = document.getElementById("show-all"); return !!(t && t.checked); };
   data.charts.forEach(function (chart, i) {
     var host = document.getElementById("chart-" + i);
     if (!host) return;
@@ -34,7 +36,8 @@ export const REPORT_SCRIPT = String.raw`(function () {
     if (ticks) xSeries.value = function (u, v) { return v == null ? "" : ticks[v]; };
     var series = [xSeries].concat(chart.series.map(function (s, j) {
       return {
-        label: s.label + (s.current ? " ●" : ""),
+        show: !s.other || showAll(),
+        label: s.label + (s.current ? " ●" : "") + (s.other ? " (other)" : ""),
         stroke: palette[j % palette.length],
         width: s.current ? 3 : 1.75,
         spanGaps: true,
@@ -51,9 +54,25 @@ export const REPORT_SCRIPT = String.raw`(function () {
       legend: { live: false },
       series: series
     };
-    new uPlot(opts, [chart.x].concat(chart.series.map(function (s) { return s.values; })), host);
+    var plot = new uPlot(opts, [chart.x].concat(chart.series.map(function (s) { return s.values; })), host);
+    plots.push({ plot: plot, chart: chart });
+    if (chart.note) {
+      var note = document.createElement("p");
+      note.className = "note";
+      note.textContent = chart.note;
+      host.appendChild(note);
+    }
     drawn++;
   });
   document.body.setAttribute("data-charts-drawn", String(drawn));
+  // The switch: entries this file's pipeline and sweep do not resolve to, in the tables and the charts.
+  var toggle = document.getElementById("show-all");
+  if (toggle) toggle.addEventListener("change", function () {
+    document.body.classList.toggle("show-all", toggle.checked);
+    plots.forEach(function (p) {
+      p.chart.series.forEach(function (s, j) { if (s.other) p.plot.setSeries(j + 1, { show: toggle.checked }); });
+    });
+  });
+  document.body.setAttribute("data-scroll-width", String(document.documentElement.scrollWidth));
 })();
 `;

@@ -1,4 +1,5 @@
 // Prints `dag runs`: a table per stage of its cached variants (differing params, metrics, time), as text, JSON, CSV or Markdown.
+import { fitLine, fitTable, hiddenNote } from "./fit-width.js";
 import { showParamValue } from "../param-values.js";
 import { formatAge } from "../quantities.js";
 import type { CatalogRow, CurrentMark, StageCatalog } from "../catalog.js";
@@ -50,7 +51,7 @@ function count(rows: number): string {
 }
 
 /** The human tables, one per stage, with a legend when anything is marked. */
-export function runsText(catalogs: readonly StageCatalog[], now = Date.now()): string {
+export function runsText(catalogs: readonly StageCatalog[], now = Date.now(), width = Infinity): string {
   const blocks: string[] = [];
   for (const catalog of catalogs) {
     if (catalog.rows.length === 0) {
@@ -58,16 +59,13 @@ export function runsText(catalogs: readonly StageCatalog[], now = Date.now()): s
       continue;
     }
     const table = stageTable(catalog, now);
-    const widths = table.header.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: readonly string[]): string =>
-      cells
-        .map((cell, i) => (table.right.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
-        .join("  ")
-        .trimEnd();
-    blocks.push([`${catalog.stage}  (${count(catalog.rows.length)})`, line(table.header), ...table.rows.map(line)].join("\n") + "\n");
+    // The mark, the key and the first param or metric always show; further columns while they fit.
+    const fitted = fitTable(table.header, table.rows, table.right, width, 3);
+    const note = hiddenNote(fitted.hidden, width);
+    blocks.push([fitLine(`${catalog.stage}  (${count(catalog.rows.length)})`, width), ...fitted.lines, ...(note === undefined ? [] : [note])].join("\n") + "\n");
   }
   const marked = catalogs.some((c) => c.rows.some((r) => r.current !== undefined));
-  if (marked) blocks.push("● the pipeline file's variant   ○ another variant of its sweep\n");
+  if (marked) blocks.push(fitLine("● the pipeline file's variant   ○ another variant of its sweep", width) + "\n");
   return blocks.join("\n");
 }
 

@@ -1,5 +1,6 @@
 // Prints `dag status`: a row per stage with its state, last duration and headline metrics, then the reasons.
 import type { StageStatus } from "../stage-states.js";
+import { fitLine } from "./fit-width.js";
 import { formatDuration, headlineValues } from "./progress-line.js";
 
 /** The JSON shape scripts read: {"stages":[{"name","state","reasons","outputs","metrics","seconds","meta","link","damage"}]}. */
@@ -39,7 +40,7 @@ function linkLine(s: StageStatus): string | undefined {
 }
 
 /** The human table, then the links that do not show today's results and the damaged entries met. */
-export function statusTable(states: readonly StageStatus[], linksShown = "artifacts"): string {
+export function statusTable(states: readonly StageStatus[], linksShown = "artifacts", maxWidth = Infinity): string {
   const width = Math.max(5, ...states.map((s) => s.name.length));
   const lines = [`${"stage".padEnd(width)}  ${"state".padEnd(9)}  ${"last".padStart(7)}  metrics`];
   for (const s of states) {
@@ -53,5 +54,5 @@ export function statusTable(states: readonly StageStatus[], linksShown = "artifa
   const current = states.filter((s) => s.link.state === "current").length;
   lines.push(`links: ${linksShown}/ (${current} of ${states.length} show today's results)`);
   for (const s of states) if (s.damage !== undefined) lines.push(s.damage);
-  return lines.join("\n") + "\n";
+  return lines.map((l) => fitLine(l, maxWidth)).join("\n") + "\n";
 }

@@ -117,12 +117,12 @@ describe("dag run", () => {
     expect(dry2.stdout).toContain("c: would run (params.text C → C3)");
   });
 
-  it("--force re-runs the selection even when cached", async () => {
+  it("--force-upstream re-runs the selection even when cached", async () => {
     const dir = chain();
     await dag(dir, "run");
     clearRuns(dir);
     const before = JSON.parse(read(dir, `.dag/entries/a/${entries(dir, "a")[0]}/manifest.json`)) as { createdAt: string };
-    expect((await dag(dir, "run", "--force", "--until", "b")).exitCode).toBe(0);
+    expect((await dag(dir, "run", "--force-upstream", "--until", "b")).exitCode).toBe(0);
     expect(runsLog(dir)).toEqual(["a", "b"]);
     // The re-run replaced the entry: one entry still, written by the forced run.
     expect(entries(dir, "a")).toHaveLength(1);

@@ -83,6 +83,8 @@ export interface TrainProgress {
   readonly loss: number;
   /** The best `select` metric so far. */
   readonly best: number;
+  /** True once the epoch's batches are done and its validation runs. */
+  readonly validating?: boolean;
 }
 
 /** What training produced. */
@@ -212,6 +214,7 @@ function trainLoop(
     const seconds = (performance.now() - t0) / 1000;
     trainSeconds += seconds;
     epochsRun = epoch;
+    onProgress?.({ done: stepsPerEpoch, total: stepsPerEpoch, epoch, epochs: options.epochs, loss: lossSum / n, best: bestValue, validating: true });
     const ev = evaluate(compute, trainer, val);
     curve.push({ epoch, loss: lossSum / n, lr, seconds, eval_seconds: ev.seconds, ...ev.metrics });
     const value = ev.metrics[options.select];

@@ -32,9 +32,10 @@ const PATHS: { name: string; make: () => Promise<Compute> }[] = [
 async function run(compute: Compute, o: TrainOptions) {
   const p = createProjector({ head: "resmlp", hidden: 12, depth: 2, W, bias, seed: o.seed });
   const progress: number[] = [];
-  const result = await trainProjector(compute, p, train, val, o, (q) => progress.push(q.epoch * 100 + q.done));
+  const validations: number[] = [];
+  const result = await trainProjector(compute, p, train, val, o, (q) => (q.validating ? validations.push(q.epoch) : progress.push(q.epoch * 100 + q.done)));
   const end = result.ok ? result.value.bestTensors : [];
-  return { result, start: [...p.tensors], end, progress };
+  return { result, start: [...p.tensors], end, progress, validations };
 }
 
 for (const { name, make } of PATHS) describe(`trainProjector (${name})`, () => {
@@ -53,6 +54,8 @@ for (const { name, make } of PATHS) describe(`trainProjector (${name})`, () => {
     const steps = Math.ceil(train.x.rows / options.batchSize);
     expect(a.progress.length).toBe(options.epochs * steps);
     expect(a.progress.at(-1)).toBe(options.epochs * 100 + steps);
+    // Each epoch's validation is announced once its batches are done (the stage's bar counts it).
+    expect(a.validations).toEqual(Array.from({ length: options.epochs }, (_, i) => i + 1));
     expect(a.result.value.curve.length).toBe(options.epochs + 1);
     expect(a.result.value.trainFlops).toBeGreaterThan(0);
   });
