@@ -122,6 +122,20 @@ export class StatCache {
     }
   }
 
+  /**
+   * Remembers `hash` for the file as it is now, for a caller that computed the sha256 of exactly
+   * the bytes it wrote there and writes it no more (a verified download), so that hashing it again
+   * reads nothing. A file whose size no longer matches `bytes` is not remembered.
+   */
+  async remember(absPath: string, hash: ContentHash, bytes: number): Promise<void> {
+    const resolved = path.resolve(absPath);
+    const stats = await stat(resolved, { bigint: true });
+    if (!stats.isFile() || Number(stats.size) !== bytes) return;
+    this.entries.set(resolved, { stat: fingerprintOf(stats), hash });
+    this.touched.add(resolved);
+    this.dirty = true;
+  }
+
   /** Forgets everything remembered at or below `absPath`. */
   forget(absPath: string): void {
     const resolved = path.resolve(absPath);

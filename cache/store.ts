@@ -222,7 +222,13 @@ export class CacheStore {
     if (missing.length > 0) return err({ reason: "missing-outputs", missing, logFile: await this.discard(pending) });
 
     const tree = await listTreeNoFollow(pending.outDir);
-    await Promise.all(tree.filter((node) => node.kind === "file").map((node) => chmod(outputPath(pending.outDir, node.relPath), 0o444)));
+    // Files already read-only keep their ctime, so a hash remembered for them (a verified download) still holds.
+    await Promise.all(
+      tree.filter((node) => node.kind === "file").map(async (node) => {
+        const file = outputPath(pending.outDir, node.relPath);
+        if (((await lstat(file)).mode & 0o777) !== 0o444) await chmod(file, 0o444);
+      }),
+    );
     const recorded: Record<string, OutputRecord> = {};
     const unreadable: { output: string; detail: string }[] = [];
     for (const output of declared) {

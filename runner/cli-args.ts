@@ -6,6 +6,7 @@ import { didYouMean, didYouMeanHint } from "./config/did-you-mean.js";
 import { parseOverride, type ParamOverride } from "./param-overrides.js";
 import type { ForceMode } from "./force-plan.js";
 import { parseDuration, parseSize } from "./quantities.js";
+import { EXECUTOR_NAMES, type ExecutorName } from "./executors/executor-config.js";
 
 export interface CommonOptions {
   /** The pipeline file, relative to the working folder (default pipeline.yaml); paths inside it resolve against the project root (the working folder). */
@@ -42,6 +43,14 @@ export type Command =
       readonly set: readonly ParamOverride[];
       /** False with `--no-sweep`: run the file's own variant only. */
       readonly sweep: boolean;
+      /** `--executor local|slurm`: overrides pipeline.yaml's `executor:`. */
+      readonly executor: ExecutorName | undefined;
+      /** `--pull`: a local miss the remote has is downloaded instead of computed. */
+      readonly pull: boolean;
+      /** `--push`: each entry computed is uploaded to the remote. */
+      readonly push: boolean;
+      /** `-r NAME`: the remote for --pull/--push (default: the configured default). */
+      readonly remote: string | undefined;
     })
   | (CommonOptions & {
       readonly name: "status";
@@ -73,7 +82,24 @@ export type Command =
       readonly maxSize: number | undefined;
       readonly dryRun: boolean;
       readonly wait: boolean;
-    });
+      /** `--remote [NAME]`: collect the remote instead of the local store; "" names the default remote. */
+      readonly remote: string | undefined;
+    })
+  | (CommonOptions & TransferOptions & { readonly name: "push" })
+  | (CommonOptions & TransferOptions & { readonly name: "pull" });
+
+/** The options `dag push` and `dag pull` share. */
+export interface TransferOptions {
+  readonly targets: readonly string[];
+  /** Every entry (push: of the local store; pull: of the remote), not only what the pipeline resolves to. */
+  readonly all: boolean;
+  /** Also every variant of the sweep block. */
+  readonly sweep: boolean;
+  /** `-r NAME`: the remote (default: the configured default). */
+  readonly remote: string | undefined;
+  /** Pull only: wait for the project lock (false with --no-wait). */
+  readonly wait: boolean;
+}
 
 export interface UsageError {
   readonly reason: "usage";
@@ -94,6 +120,8 @@ Commands:
   diff A B         two variants' params and metrics side by side
   report           write an HTML page: the graph, metrics tables, training curves, sweep plots
   gc               remove cache entries the current pipeline no longer reaches
+  push [STAGE…]    upload the entries the pipeline resolves to to a remote (skips what it has)
+  pull [STAGE…]    download them from a remote (verified before they are used)
   graph [STAGE…]   the pipeline graph with each stage's state (alias: dag); --dot, --mermaid
   completion SHELL a completion script for bash or zsh: eval "$(dag completion bash)"
 
@@ -126,6 +154,11 @@ Options:
       --set STAGE.PARAM=V  override a param for this run (V is YAML: 5, true, [1, 2]); repeatable
       --no-sweep           ignore the sweep block: run the file's own variant only
       --no-wait            fail at once if another dag run holds the project lock (default: wait)
+      --executor NAME      where stages run: local (child processes) or slurm (one sbatch job
+                           each; -j bounds the jobs in flight); default: pipeline.yaml's executor:
+      --pull               read through the remote: a miss it has is downloaded, not computed
+      --push               write through: upload each entry computed to the remote
+  -r, --remote NAME        the remote for --pull/--push (default: remote.default)
   -f, --file PATH          the pipeline file (default: pipeline.yaml)
 
 Examples:
@@ -133,10 +166,36 @@ Examples:
   dag run --force finetune             re-run finetune on the cached ridge
   dag run --set ridge.alpha=0.1 -n     what an override would re-run
 `,
+  push: `Usage: dag push [STAGE…] [options]
+
+Uploads to a remote the entries the pipeline file resolves to (STAGE…: those stages and what
+they need). File contents are stored by hash, so content the remote has (from any stage or
+variant) is not sent again; an entry's manifest goes last, so the remote never shows half an entry.
+
+Options:
+      --sweep            also every variant of the sweep block
+      --all              every entry of the local store
+  -r, --remote NAME      the remote (default: remote.default, or the only one)
+  -f, --file PATH        the pipeline file (default: pipeline.yaml)
+`,
+  pull: `Usage: dag pull [STAGE…] [options]
+
+Downloads from a remote the entries the pipeline file resolves to that are not here, in
+dependency order, so that dag run then has nothing to compute. Every file is checked against its
+manifest's hashes before it becomes a local entry; a damaged remote copy is reported, not used.
+
+Options:
+      --sweep            also every variant of the sweep block
+      --all              every entry the remote holds of the pipeline's stages
+  -r, --remote NAME      the remote (default: remote.default, or the only one)
+      --no-wait          fail at once if a dag run holds the project lock (default: wait)
+  -f, --file PATH        the pipeline file (default: pipeline.yaml)
+`,
   status: `Usage: dag status [STAGE…] [options]
 
-One row per stage (and sweep variant): cached, stale (with the reasons, in words) or never run,
-with the last duration and headline metrics. Reads no unchanged file (a stat cache answers).
+One row per stage (and sweep variant): cached, stale (with the reasons, in words), never run, or
+in remote (missing here, held by the default remote), with the last duration and headline metrics.
+Warns where dag.lock and the workspace disagree. Reads no unchanged file (a stat cache answers).
 
 Options:
       --json         print {"stages":[{"name","state","reasons","outputs","metrics","seconds"}]}
@@ -243,6 +302,8 @@ Options:
       --max-size SIZE   only remove, oldest first, until the store is at most SIZE (500M, 2G)
   -n, --dry-run         list what would be removed and the space it would free; remove nothing
       --no-wait         fail at once if a dag run holds the project lock (default: wait)
+      --remote [NAME]   collect the remote instead (default remote without NAME): drops the entries
+                        no pipeline file's resolution, lock or link reaches, then unreferenced files
   -f, --file PATH       the pipeline file (default: pipeline.yaml)
 
 Examples:
@@ -252,11 +313,11 @@ Examples:
 `,
 };
 
-const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "help", "completion"] as const;
+const COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "push", "pull", "help", "completion"] as const;
 
 /** What the shell completes as a command. */
-export const COMPLETED_COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "completion", "help"] as const;
-const LISTED = "run, status, runs, diff, report, gc, graph";
+export const COMPLETED_COMMANDS = ["run", "status", "runs", "exp", "diff", "report", "gc", "graph", "dag", "push", "pull", "completion", "help"] as const;
+const LISTED = "run, status, runs, diff, report, gc, graph, push, pull";
 
 /** The long flags a command takes, read from its help text (the one list of them), plus the common ones. */
 export function flagsOf(command: string): string[] {
@@ -313,9 +374,18 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             "no-wait": { type: "boolean", default: false },
             set: { type: "string", multiple: true, default: [] },
             "no-sweep": { type: "boolean", default: false },
+            executor: { type: "string" },
+            pull: { type: "boolean", default: false },
+            push: { type: "boolean", default: false },
+            remote: { type: "string", short: "r" },
           },
         });
         if (values.help) return ok({ name: "help", topic: "run" });
+        const executor = values.executor;
+        if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor)) {
+          const hint = didYouMeanHint(executor, EXECUTOR_NAMES);
+          return usage(`--executor takes ${EXECUTOR_NAMES.join(" or ")}, got "${executor}"${hint ? `; ${hint}` : ""}`);
+        }
         const jobs = Number(values.jobs);
         if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs takes a whole number of at least 1, got "${values.jobs}"`);
         const set: ParamOverride[] = [];
@@ -336,6 +406,10 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           wait: !values["no-wait"],
           set,
           sweep: !values["no-sweep"],
+          executor: executor as ExecutorName | undefined,
+          pull: values.pull,
+          push: values.push,
+          remote: values.remote,
         });
       }
       case "status": {
@@ -425,9 +499,12 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
             "max-size": { type: "string" },
             "dry-run": { type: "boolean", short: "n", default: false },
             "no-wait": { type: "boolean", default: false },
+            remote: { type: "boolean", default: false },
           },
         });
         if (values.help) return ok({ name: "help", topic: "gc" });
+        // `--remote NAME`: parseArgs takes --remote as a switch; the name, if any, is the one positional.
+        const remoteName = values.remote ? (positionals.shift() ?? "") : undefined;
         if (positionals.length > 0) return usage(`dag gc takes no stage names, got "${positionals.join(" ")}"`);
         const keepLast = Number(values["keep-last"]);
         if (!Number.isInteger(keepLast) || keepLast < 0) return usage(`--keep-last takes a whole number, got "${values["keep-last"]}"`);
@@ -444,7 +521,33 @@ export function parseCommand(argv: readonly string[]): Result<Command, UsageErro
           maxSize: maxSize?.value,
           dryRun: values["dry-run"],
           wait: !values["no-wait"],
+          remote: remoteName,
         });
+      }
+      case "push":
+      case "pull": {
+        const { values, positionals } = parseArgs({
+          args: rest as string[],
+          allowPositionals: true,
+          options: {
+            ...common,
+            all: { type: "boolean", default: false },
+            sweep: { type: "boolean", default: false },
+            remote: { type: "string", short: "r" },
+            "no-wait": { type: "boolean", default: false },
+          },
+        });
+        if (values.help) return ok({ name: "help", topic: first });
+        const options = {
+          file: values.file,
+          color: !values["no-color"],
+          targets: positionals,
+          all: values.all,
+          sweep: values.sweep,
+          remote: values.remote,
+          wait: !values["no-wait"],
+        };
+        return ok(first === "push" ? { name: "push", ...options } : { name: "pull", ...options });
       }
       default:
         return usage(`unknown command "${first}"`);

@@ -20,7 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "help": {
       const text = command.topic === undefined ? HELP["main"] : HELP[command.topic];
       if (text === undefined) {
-        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc, graph`);
+        output.error(`dag: no help for "${command.topic}"; commands: run, status, runs, diff, report, gc, graph, push, pull`);
         return 2;
       }
       output.out(text);
@@ -46,7 +46,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case "diff":
     case "report":
     case "graph":
-    case "gc": {
+    case "gc":
+    case "push":
+    case "pull": {
       const project = await openProject(command.file);
       if (!project.ok) {
         output.styledError(formatConfigErrors(project.error, { color: command.color && process.stderr.isTTY === true }));
@@ -74,8 +76,13 @@ async function main(argv: readonly string[]): Promise<number> {
           const { reportCommand } = await import("./commands/report.js");
           return reportCommand(project.value, command, output);
         }
+        case "push": {
+          const { pushCommand } = await import("./commands/push.js");
+          return pushCommand(project.value, command, output);
+        }
         case "run":
         case "gc":
+        case "pull":
           break;
       }
       // run and gc wait for the lock and run stages: Ctrl-C stops them cleanly (a second one at once).
@@ -90,6 +97,10 @@ async function main(argv: readonly string[]): Promise<number> {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        if (command.name === "pull") {
+          const { pullCommand } = await import("./commands/pull.js");
+          return await pullCommand(project.value, command, output, controller.signal);
+        }
         if (command.name === "gc") {
           const { gcCommand } = await import("./commands/gc.js");
           return await gcCommand(project.value, command, output, controller.signal);

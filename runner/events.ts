@@ -17,7 +17,27 @@ export type StageFailure =
   | { readonly reason: "artifacts"; readonly path: string; readonly detail: string }
   /** The runner could not write the store (a full disk): the store is as it was before the stage. */
   | { readonly reason: "write-failed"; readonly failure: WriteFailure; readonly logFile: string | undefined }
-  | { readonly reason: "interrupted"; readonly logFile: string };
+  | { readonly reason: "interrupted"; readonly logFile: string }
+  /** A cluster job that did not complete: its id, Slurm's state (FAILED, TIMEOUT, OUT_OF_MEMORY, CANCELLED, NODE_FAIL…), exit code and signal. */
+  | {
+      readonly reason: "cluster-job";
+      readonly jobId: string;
+      readonly state: string;
+      readonly exitCode: number | undefined;
+      readonly signal: number | undefined;
+      readonly node: string | undefined;
+      readonly logFile: string;
+      readonly logTail: readonly string[];
+    };
+
+/** A cluster job's state as the scheduler reports it: `PENDING` (with Slurm's reason), `RUNNING` on a node. */
+export interface ClusterJobState {
+  readonly jobId: string;
+  readonly state: string;
+  readonly node: string | undefined;
+  /** Slurm's reason for a pending job, e.g. `Resources`, `Priority`. */
+  readonly reason: string | undefined;
+}
 
 export type RunEvent =
   /** The stages this run considers, in order; reporters draw one row each. */
@@ -25,10 +45,20 @@ export type RunEvent =
   /** Another `dag run` holds the project lock; this one waits (`long`: still, after a long wait). */
   | { readonly type: "lock-wait"; readonly holder: LockHolder; readonly long: boolean; readonly lockFile: string }
   /** A stage's outputs were found in the cache: no process started. */
-  | { readonly type: "stage-cached"; readonly stage: string; readonly key: StageKey; readonly metrics: Readonly<Record<string, number>>; readonly restored: boolean }
+  | {
+      readonly type: "stage-cached";
+      readonly stage: string;
+      readonly key: StageKey;
+      readonly metrics: Readonly<Record<string, number>>;
+      readonly restored: boolean;
+      /** Set when the entry was just downloaded from the remote (`dag run --pull`) instead of computed. */
+      readonly pulled?: { readonly bytes: number; readonly seconds: number };
+    }
   /** A stage process started (or, in a dry run, would start) for these reasons. */
   | { readonly type: "stage-start"; readonly stage: string; readonly key: StageKey | undefined; readonly reasons: readonly string[] }
   | { readonly type: "stage-progress"; readonly stage: string; readonly done: number; readonly total: number; readonly phase?: string; readonly values?: Readonly<Record<string, number>> }
+  /** A stage's cluster job was submitted or changed state. */
+  | ({ readonly type: "stage-job"; readonly stage: string } & ClusterJobState)
   | { readonly type: "stage-metrics"; readonly stage: string; readonly values: Readonly<Record<string, number>> }
   | { readonly type: "stage-done"; readonly stage: string; readonly key: StageKey; readonly seconds: number; readonly metrics: Readonly<Record<string, number>> }
   | { readonly type: "stage-failed"; readonly stage: string; readonly failure: StageFailure }

@@ -13,7 +13,9 @@ import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
 import type { FanInInput, Job } from "../schemas/stage-contract.js";
 import { retireCopies } from "./store-repair.js";
-import { outputPaths, runStageProcess } from "./stage-process.js";
+import { localExecutor } from "./executors/local.js";
+import type { StageExecutor } from "./executors/stage-executor.js";
+import { outputPaths } from "./stage-process.js";
 import { staleReasons } from "./stale-reasons.js";
 import type { KeyInputs } from "./stage-key.js";
 
@@ -28,6 +30,19 @@ export interface RunOptions {
   readonly jobs: number;
   /** Aborted on Ctrl-C: running stages are stopped, nothing new starts. */
   readonly signal: AbortSignal;
+  /** Where stages run (default: local child processes); the commit around each is the same. */
+  readonly executor?: StageExecutor;
+  /** Read-through (`--pull`): asked for a local miss before the stage runs; an entry it returns is used instead of computing. */
+  readonly readThrough?: (spec: StageSpec, key: StageKey) => Promise<PulledEntry | undefined>;
+  /** Write-through (`--push`): handed each entry a stage computed or found cached, before downstream stages start. */
+  readonly writeThrough?: (spec: StageSpec, entry: CacheEntry) => Promise<void>;
+}
+
+/** An entry read-through brought into the store, and what it took. */
+export interface PulledEntry {
+  readonly entry: CacheEntry;
+  readonly bytes: number;
+  readonly seconds: number;
 }
 
 export interface RunSummary {
@@ -112,6 +127,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
       if (options.dryRun) resolved.set(name, resolution.entry);
       outcome.set(name, "cached");
       emit({ type: "stage-cached", stage: name, key, metrics: asEntryRecord(resolution.entry.manifest.record)?.metrics ?? {}, restored });
+      if (!options.dryRun) await options.writeThrough?.(spec, resolution.entry);
       return;
     }
     if (resolution.damaged !== undefined) {
@@ -141,11 +157,24 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     let finish: (entry: CacheEntry | undefined) => void = () => undefined;
     computing.set(id, new Promise((resolve) => (finish = resolve)));
     let entry: CacheEntry | undefined;
+    let pulled: PulledEntry | undefined;
     try {
-      emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
-      entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, emit);
+      pulled = forced ? undefined : await options.readThrough?.(spec, key);
+      if (pulled !== undefined) {
+        if (await settleOn(spec, pulled.entry)) entry = pulled.entry;
+      } else {
+        emit({ type: "stage-start", stage: name, key, reasons: await runReasons(project, spec, inputs, forced) });
+        entry = await runOne(project, spec, key, inputs, resolved, forced, options.signal, options.executor ?? localExecutor, emit);
+      }
     } finally {
       finish(entry);
+    }
+    if (pulled !== undefined) {
+      if (entry === undefined) return;
+      outcome.set(name, "cached");
+      const metrics = asEntryRecord(entry.manifest.record)?.metrics ?? {};
+      emit({ type: "stage-cached", stage: name, key, metrics, restored: true, pulled: { bytes: pulled.bytes, seconds: pulled.seconds } });
+      return;
     }
     if (entry === undefined) {
       outcome.set(name, "failed");
@@ -153,6 +182,7 @@ export async function executeRun(project: Project, options: RunOptions, emit: Em
     }
     resolved.set(name, entry);
     outcome.set(name, "done");
+    await options.writeThrough?.(spec, entry);
   };
 
   while (pending.length > 0 || running.size > 0) {
@@ -203,6 +233,7 @@ async function runOne(
   resolved: ReadonlyMap<string, CacheEntry>,
   force: boolean,
   signal: AbortSignal,
+  executor: StageExecutor,
   emit: EmitEvent,
 ): Promise<CacheEntry | undefined> {
   const failed = (failure: StageFailure): undefined => {
@@ -237,17 +268,21 @@ async function runOne(
   const startedAt = new Date().toISOString();
   let result;
   try {
-    result = await runStageProcess({
+    result = await executor.run({
+      stage: spec.name,
       moduleAbs: path.join(project.root, spec.module),
       job,
       cwd: project.root,
+      dir: pending.dir,
       jobFile: path.join(pending.dir, "job.json"),
       logFile: pending.logFile,
+      resources: spec.resources ?? {},
       signal,
       onMessage: (message) => {
         if (message.type === "progress") emit({ ...message, type: "stage-progress", stage: spec.name });
         else if (message.type === "metrics") emit({ type: "stage-metrics", stage: spec.name, values: message.values });
       },
+      onJob: (state) => emit({ type: "stage-job", stage: spec.name, ...state }),
     });
   } catch (error) {
     if (!isWriteError(error)) throw error;

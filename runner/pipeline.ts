@@ -1,6 +1,8 @@
 // The loaded, validated pipeline: what pipeline.yaml says, with paths normalised and params resolved.
+import type { RemoteSettings } from "../remote/remote-spec.js";
 import type { ParamSchema } from "./config/param-schema.js";
 import type { PlotSpec } from "./declarations.js";
+import type { ExecutorConfig, StageResources } from "./executors/executor-config.js";
 
 /** A whole pipeline file after loading: every stage checked, every reference resolved. */
 export interface Pipeline {
@@ -19,6 +21,10 @@ export interface Pipeline {
   readonly sweep: readonly SweepAxis[];
   /** The top-level `env:` list: environment variables whose values go into every stage's key. */
   readonly env: readonly string[];
+  /** Where stages run (`executor:`; `dag run --executor` overrides its name; absent: local); never in a key. */
+  readonly executor?: ExecutorConfig;
+  /** The `remote:` block with dag.local.yaml laid over it (absent: none configured). */
+  readonly remotes?: RemoteSettings;
 }
 
 /** One line of the `sweep` block: a stage param and the values to try (`ridge.alpha: [0.01, 0.1]`). */
@@ -78,6 +84,8 @@ export interface StageSpec {
   readonly paramSchema?: ParamSchema;
   /** Dotted paths of the params whose values came from the schema's defaults, not the file. */
   readonly defaulted?: readonly string[];
+  /** What its cluster job asks for (`resources:`); the local executor ignores it; never in the key. */
+  readonly resources?: StageResources;
   /** Where the stage's key is in the file, for later messages. */
   readonly position: SourcePosition;
 }

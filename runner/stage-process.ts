@@ -15,9 +15,10 @@ export interface StageProcessResult {
 }
 
 /** The loader that lets a stage be a .ts file; resolved from the runner's own install, not the project. */
-const TSX_LOADER = import.meta.resolve("tsx");
+export const TSX_LOADER = import.meta.resolve("tsx");
 
-const LOG_TAIL_LINES = 20;
+/** How many of a failed stage's last log lines its failure shows. */
+export const LOG_TAIL_LINES = 20;
 
 /** How long a stage may take to stop after SIGTERM (Ctrl-C) before its process group is killed. */
 const STOP_GRACE_MS = 5000;

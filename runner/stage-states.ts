@@ -11,6 +11,9 @@ import { staleReasons } from "./stale-reasons.js";
 
 export type StageState = "cached" | "stale" | "never run";
 
+/** What `dag status` shows: a StageState, or `in remote` (not here, but the default remote holds the entry). */
+export type ShownState = StageState | "in remote";
+
 /**
  * Where a stage's artifacts/ link points: at the entry the pipeline resolves to now (`current`),
  * at another entry of the stage (`other`: an earlier result; `dag run` re-links or re-runs), at
@@ -26,7 +29,7 @@ export interface LinkStatus {
 
 export interface StageStatus {
   readonly name: string;
-  readonly state: StageState;
+  readonly state: ShownState;
   /** Why the stage is stale, one sentence each; empty when cached. */
   readonly reasons: readonly string[];
   /** Declared output → absolute path of the current entry's file (under artifacts/STAGE/). */

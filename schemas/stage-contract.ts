@@ -3,8 +3,10 @@
 //
 // A stage is started as `node --import tsx MODULE` in the project root with DAG_JOB naming a JSON
 // file that holds a Job (schemas/job.schema.json). It reads only the paths in `deps`, writes only
-// into `outDir`, sends StageMessages over the IPC channel (schemas/stage-message.schema.json),
-// and exits with one of STAGE_EXIT; an expected failure prints one line starting FAILURE_PREFIX.
+// into `outDir`, sends StageMessages (schemas/stage-message.schema.json) over the IPC channel, or,
+// where no channel reaches the runner (a cluster job), appends them to the file MESSAGES_ENV names,
+// one JSON object a line; and exits with one of STAGE_EXIT; an expected failure prints one line
+// starting FAILURE_PREFIX. A stage given LEASE_ENV ends at once when that lease goes stale.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +86,31 @@ export const FAILURE_PREFIX = "error: ";
 
 /** The environment variable naming the job file. */
 export const JOB_ENV = "DAG_JOB";
+
+/**
+ * The environment variable naming the messages file: set, the stage appends each StageMessage to
+ * it as one line of JSON (`messageLine`) instead of sending it over IPC; the runner tails the file.
+ */
+export const MESSAGES_ENV = "DAG_MESSAGES";
+
+/**
+ * The environment variable naming the run's lease file, which the runner rewrites every
+ * LEASE_REFRESH_MS while it lives. A lease missing or older than LEASE_STALE_MS means the runner
+ * is gone: the stage ends at once and writes nothing more (its result would be discarded anyway).
+ */
+export const LEASE_ENV = "DAG_LEASE";
+export const LEASE_REFRESH_MS = 5_000;
+export const LEASE_STALE_MS = 30_000;
+
+/** A message as one line of the messages file. */
+export function messageLine(message: StageMessage): string {
+  return JSON.stringify(message) + "\n";
+}
+
+/** Whether a lease file's modification time (ms since the epoch; undefined: missing) says its runner is gone at `now`. */
+export function leaseStale(mtimeMs: number | undefined, now: number): boolean {
+  return mtimeMs === undefined || now - mtimeMs > LEASE_STALE_MS;
+}
 
 /** The folder of the JSON schemas, found by walking up from this module (schemas/ from source, dist/schemas/ built). */
 function schemaFile(name: string): string {

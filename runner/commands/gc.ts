@@ -14,8 +14,10 @@ import { gcText, gcWaitText } from "../reporters/gc-report.js";
 import { buildCatalog } from "../catalog.js";
 import { repairStore } from "../store-repair.js";
 import { expandSweep } from "../sweep.js";
+import { remoteGcCommand } from "./gc-remote.js";
 
 export async function gcCommand(opened: Project, command: Extract<Command, { name: "gc" }>, output: Output, signal: AbortSignal): Promise<number> {
+  if (command.remote !== undefined) return remoteGcCommand(opened, command, output);
   const project = withPipeline(opened, expandSweep(opened.pipeline));
   const lock = command.dryRun
     ? undefined

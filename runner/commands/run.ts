@@ -2,11 +2,18 @@
 import { acquireLock } from "../../cache/lock.js";
 import type { Command } from "../cli-args.js";
 import { executeRun } from "../executor.js";
+import { openExecutor } from "../executors/open-executor.js";
+import type { StageExecutor } from "../executors/stage-executor.js";
 import { forcedStages } from "../force-plan.js";
 import { selectStages } from "../graph.js";
 import { applyOverrides } from "../param-overrides.js";
 import { withPipeline, type Project } from "../project.js";
+import { refreshLock } from "../pipeline-lock.js";
 import { repairStore } from "../store-repair.js";
+import { openRemote } from "../../remote/open-remote.js";
+import { chooseRemote } from "../sync/choose-remote.js";
+import { runThrough } from "../sync/run-through.js";
+import { pushedText } from "../reporters/remote-text.js";
 import { expandSweep, withoutSweep } from "../sweep.js";
 import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
@@ -28,6 +35,14 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
   });
   if (!selected.ok) {
     output.error(unknownStageText(selected.error));
+    return 2;
+  }
+  // --pull/--push, or the default remote's read_through/write_through switches.
+  const configured = opened.pipeline.remotes?.default === undefined ? undefined : opened.pipeline.remotes.remotes.get(opened.pipeline.remotes.default);
+  const through = { pull: command.pull || (command.remote === undefined && configured?.readThrough === true), push: command.push || (command.remote === undefined && configured?.writeThrough === true) };
+  const remoteSpec = through.pull || through.push ? chooseRemote(opened.pipeline.remotes, command.remote) : undefined;
+  if (remoteSpec !== undefined && !remoteSpec.ok) {
+    output.error(`dag run: ${remoteSpec.error}`);
     return 2;
   }
   const reporter = new RunReporter({
@@ -53,17 +68,31 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(lockErrorText(lock.error, "run", project.root));
     return 1;
   }
+  let executor: StageExecutor | undefined;
   try {
+    const chosen = command.dryRun ? undefined : await openExecutor(project.pipeline, project.dagDir, command.executor);
+    if (chosen !== undefined && !chosen.ok) {
+      output.error(`dag: ${chosen.error}`);
+      return 2;
+    }
+    executor = chosen?.value;
     if (lock !== undefined) await repairStore(project);
+    const hooks = remoteSpec === undefined || command.dryRun ? undefined : await runThrough(project, await openRemote(remoteSpec.value), remoteSpec.value, through, reporter.emit);
     const summary = await executeRun(
       project,
-      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal },
+      { stages: selected.value, force: forcedStages(project.pipeline, selected.value, [...command.targets, ...(command.until === undefined ? [] : [command.until])], command.force), dryRun: command.dryRun, jobs: command.jobs, signal, ...(executor === undefined ? {} : { executor }), ...hooks },
       reporter.emit,
     );
     await reporter.finish();
+    if (hooks !== undefined && through.push && remoteSpec?.ok) output.out(pushedText(hooks.pushed, remoteSpec.value));
+    if (!command.dryRun) {
+      const locked = await refreshLock(opened);
+      if (!locked.ok) output.error(`warning: ${locked.error}`);
+    }
     if (summary.interrupted) return 130;
     return summary.failed > 0 ? 1 : 0;
   } finally {
+    await executor?.close();
     if (lock?.ok) await lock.value.release();
   }
 }

@@ -17,6 +17,7 @@ export type ConfigErrorReason =
   | "missing-module"
   | "missing-file"
   | "bad-sweep"
+  | "bad-remote"
   | "bad-param"
   | "bad-param-schema";
 

@@ -7,9 +7,11 @@ import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
 import { checkFanIn } from "./check-fan-in.js";
 import { readForeach } from "./check-foreach.js";
+import { readExecutor, readResources } from "./check-executor.js";
 import { checkGraph } from "./check-graph.js";
 import { checkStageParams, checkSweepValues } from "./check-params.js";
 import { loadParamSchema } from "./param-schema.js";
+import { readRemotes } from "./check-remote.js";
 import { readSweep } from "./check-sweep.js";
 import { configError, displayPath, sortConfigErrors, type ConfigError } from "./config-error.js";
 import { readYaml } from "./read-yaml.js";
@@ -53,9 +55,13 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
 
   const env = readEnvList(top["env"], ["env"], source);
   errors.push(...env.errors);
+  const executor = readExecutor(top["executor"], source);
+  errors.push(...executor.errors);
   const stages = new Map<string, StageSpec>();
   const schemas = await Promise.all(drafts.map((draft) => (draft.module === undefined ? Promise.resolve(ok(undefined)) : loadParamSchema(projectRoot, draft.module))));
   for (const [index, draft] of drafts.entries()) {
+    const resources = readResources(isRecord(stagesRaw[draft.name]) ? (stagesRaw[draft.name] as Record<string, unknown>)["resources"] : undefined, ["stages", draft.name, "resources"], source);
+    errors.push(...resources.errors);
     const resolved = resolveParams(draft.params, params, ["stages", draft.name, "params"], source);
     errors.push(...resolved.errors);
     const schema = schemas[index];
@@ -81,6 +87,7 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
       env: [...new Set([...env.names, ...draft.env])].sort(),
       metrics: draft.metrics,
       plots: draft.plots,
+      resources: resources.resources,
       position: draft.position,
     });
   }
@@ -99,6 +106,9 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
   const axes = [...sweep.axes, ...foreach];
   errors.push(...checkFanIn(stages, axes, new Map(drafts.map((draft) => [draft.name, draft.written])), source));
 
+  const remotes = await readRemotes(top["remote"], source, projectRoot);
+  errors.push(...remotes.errors);
+
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: axes, env: env.names });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: axes, env: env.names, executor: executor.executor, remotes: remotes.settings });
 }

@@ -2,6 +2,7 @@
 import { unreachable } from "../../cache/result.js";
 import type { StageFailure } from "../events.js";
 import { formatSize } from "../quantities.js";
+import { clusterFailureText } from "./cluster-job-text.js";
 import { writeFailureText } from "./write-failure-text.js";
 
 /** One line for the stage's row. */
@@ -23,6 +24,8 @@ export function failureSummary(failure: StageFailure): string {
       return `cannot update ${failure.path}: ${failure.detail}`;
     case "write-failed":
       return writeFailureText(failure.failure, process.cwd());
+    case "cluster-job":
+      return clusterFailureText(failure);
     default:
       return unreachable(failure);
   }

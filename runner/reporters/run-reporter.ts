@@ -2,8 +2,10 @@
 // stage) under a line for the run as a whole. Without a terminal or with -j: plain `[stage] …` lines, throttled.
 import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from "listr2";
 import type { RunEvent, StageFailure } from "../events.js";
+import { clusterJobText } from "./cluster-job-text.js";
 import { failureDetails, failureSummary } from "./failure-text.js";
 import { lockWaitText } from "./lock-text.js";
+import { formatSize } from "../quantities.js";
 import { oneLine, terminalSafe } from "./terminal-text.js";
 import { formatDuration, headlineValues, progressLine } from "./progress-line.js";
 import { baseOf, runStatusLine, stageEta, type RowProgress } from "./run-progress.js";
@@ -42,6 +44,8 @@ type Row = {
   /** Plain mode: the phase last printed and when. */
   lastPhase: string | undefined;
   lastPrint: number;
+  /** The cluster job's state as last shown, e.g. `slurm job 12 RUNNING on node07`. */
+  job?: string;
 };
 
 /** Plain mode prints a stage's progress at a new phase (at most once a second) or after this long without a line. */
@@ -104,7 +108,7 @@ export class RunReporter {
           return;
         }
         this.metrics.set(event.stage, event.metrics);
-        this.settle(event.stage, `cached${event.restored ? " (restored)" : ""}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
+        this.settle(event.stage, `${event.pulled !== undefined ? `pulled ${formatSize(event.pulled.bytes)} in ${formatDuration(event.pulled.seconds)}` : `cached${event.restored ? " (restored)" : ""}`}  ${headlineValues(event.metrics, this.headlines[event.stage] ?? [])}`.trimEnd());
         return;
       }
       case "stage-start": {
@@ -142,6 +146,17 @@ export class RunReporter {
         row.lastPhase = event.phase;
         row.lastPrint = now;
         this.write(`[${row.name}] ${progressLine(event, eta, { barWidth: 10, ...(elapsed === undefined ? {} : { elapsed }) })}`);
+        return;
+      }
+      case "stage-job": {
+        const row = this.rows.get(event.stage);
+        if (row === undefined || row.state !== "running") return;
+        const text = clusterJobText(event);
+        if (text === row.job) return;
+        row.job = text;
+        row.title = `${row.name}  running  [${text}]`;
+        if (this.live) this.draw(row);
+        else this.write(`[${row.name}] ${text}`);
         return;
       }
       case "stage-metrics": {

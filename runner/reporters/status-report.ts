@@ -3,10 +3,11 @@ import type { StageStatus } from "../stage-states.js";
 import { fitLine } from "./fit-width.js";
 import { formatDuration, headlineValues } from "./progress-line.js";
 
-/** The JSON shape scripts read: {"stages":[{"name","state","reasons","outputs","metrics","seconds","meta","link","damage"}]}. */
-export function statusJson(states: readonly StageStatus[]): string {
+/** The JSON shape scripts read: {"stages":[{"name","state","reasons","outputs","metrics","seconds","meta","link","damage"}]}, and "jobs" while a cluster run goes on. */
+export function statusJson(states: readonly StageStatus[], jobs: readonly object[] = []): string {
   return JSON.stringify(
     {
+      ...(jobs.length === 0 ? {} : { jobs }),
       stages: states.map((s) => ({
         name: s.name,
         state: s.state,

@@ -222,7 +222,7 @@ describe("loadPipeline problems", () => {
     expect(unknown.map(({ line, col, endCol, message, hint }) => ({ line, col, endCol, message, hint }))).toEqual([
       { line: 1, col: 1, endCol: 6, message: 'unknown key "parms" at the top level', hint: 'did you mean "params"?' },
       { line: 6, col: 5, endCol: 10, message: 'unknown key "parms" in stage "a"', hint: 'did you mean "params"?' },
-      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params, foreach, env, metrics, plots" },
+      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params, foreach, env, metrics, plots, resources" },
     ]);
   });
 

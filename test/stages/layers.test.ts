@@ -40,6 +40,8 @@ describe("stages/lib layers", () => {
 
   it("the stage contract imports nothing of the runner, the cache or the stages", () => {
     const specs = importSpecifiers(readFileSync(path.join(REPO, "schemas/stage-contract.ts"), "utf8"));
-    expect(specs.filter((s) => s.startsWith("."))).toEqual([]);
+    // Its one relative import is the shared Result beside it, which imports nothing at all.
+    expect(specs.filter((s) => s.startsWith("."))).toEqual(["./result.js"]);
+    expect(importSpecifiers(readFileSync(path.join(REPO, "schemas/result.ts"), "utf8"))).toEqual([]);
   });
 });

@@ -97,6 +97,10 @@ function load(): Result<NativeBuild, string> {
     return err("not built");
   }
   if (identity.status !== "ready" || identity.addon === undefined) return err(identity.reason ?? "not built");
+  // OpenBLAS's dsyevd rounds differently with another thread count, which it takes from the CPUs
+  // it may use (2 here, 1 in a one-CPU Slurm job): one thread, read as the addon loads it, gives
+  // one result wherever the stage runs.
+  process.env["OPENBLAS_NUM_THREADS"] = "1";
   try {
     const addon = createRequire(import.meta.url)(fileURLToPath(new URL(identity.addon, IDENTITY))) as NativeAddon;
     return ok({ addon, isa: addon.isa, lapack: addon.lapack ? (identity.lapack ?? "yes") : "none" });

@@ -1,13 +1,27 @@
 // The stage side of the runner contract (schemas/stage-contract.ts): read the job, report, exit cleanly, die with the runner.
 //
 // A stage finds its job in the JSON file named by DAG_JOB, writes only into job.outDir, reports
-// through process.send (the IPC channel the runner opens) and exits 0 on success. Run by hand
-// (no IPC channel), reports go to stderr as plain lines. When the runner goes away (its IPC channel
-// disconnects, or the stage is re-parented) the stage exits at once and writes nothing more.
-import { readFileSync, writeFileSync } from "node:fs";
+// through process.send (the IPC channel the runner opens), or, in a cluster job, by appending to
+// the messages file DAG_MESSAGES names, and exits 0 on success. Run by hand (neither), reports go
+// to stderr as plain lines. When the runner goes away (its IPC channel disconnects, the stage is
+// re-parented, or its lease DAG_LEASE goes stale) the stage exits at once and writes nothing more.
+import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { FAILURE_PREFIX, JOB_ENV, STAGE_EXIT, parseJob, type FanInInput, type Job, type StageMessage } from "../../../schemas/stage-contract.js";
+import {
+  FAILURE_PREFIX,
+  JOB_ENV,
+  LEASE_ENV,
+  LEASE_STALE_MS,
+  MESSAGES_ENV,
+  STAGE_EXIT,
+  leaseStale,
+  messageLine,
+  parseJob,
+  type FanInInput,
+  type Job,
+  type StageMessage,
+} from "../../../schemas/stage-contract.js";
 
 export type { FanInInput, Job } from "../../../schemas/stage-contract.js";
 
@@ -45,13 +59,44 @@ const { workerData } = require("node:worker_threads");
 setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.self, "SIGKILL"); }, ${WATCH_MS});
 `;
 
+/** Polls the lease file from a thread of its own: a stale lease (the runner on another machine is gone) ends the stage. */
+const LEASE_WATCH_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { statSync } = require("node:fs");
+setInterval(() => {
+  let mtime;
+  try { mtime = statSync(workerData.lease).mtimeMs; } catch { mtime = undefined; }
+  if (mtime === undefined || Date.now() - mtime > workerData.staleMs) process.kill(workerData.self, "SIGKILL");
+}, 1000);
+`;
+
+/** The lease file of a cluster job's runner; undefined for a local stage. */
+const leaseFile = process.env[LEASE_ENV] || undefined;
+/** The messages file of a cluster job; undefined for a local stage. */
+const messagesFile = process.env[MESSAGES_ENV] || undefined;
+
+function leaseGone(): boolean {
+  if (leaseFile === undefined) return false;
+  let mtime: number | undefined;
+  try {
+    mtime = statSync(leaseFile).mtimeMs;
+  } catch {
+    mtime = undefined;
+  }
+  return leaseStale(mtime, Date.now());
+}
+
 /** Ends the process now when the runner is gone: nothing written after it. */
 function exitIfOrphaned(): void {
   if (runnerPid !== undefined && process.ppid !== runnerPid) process.kill(process.pid, "SIGKILL");
+  if (leaseGone()) process.kill(process.pid, "SIGKILL");
 }
 
 /** Ties the stage's life to the runner's: IPC disconnect or re-parenting ends it at once. */
 function watchRunner(): void {
+  if (leaseFile !== undefined) {
+    new Worker(LEASE_WATCH_SOURCE, { eval: true, execArgv: [], workerData: { lease: leaseFile, staleMs: LEASE_STALE_MS, self: process.pid } }).unref();
+  }
   if (typeof process.send !== "function" || !process.connected) return;
   runnerPid = process.ppid;
   process.on("disconnect", () => {
@@ -62,7 +107,9 @@ function watchRunner(): void {
 
 function send(message: StageMessage): void {
   exitIfOrphaned();
-  if (typeof process.send === "function" && process.connected) {
+  if (messagesFile !== undefined) {
+    appendFileSync(messagesFile, messageLine(message));
+  } else if (typeof process.send === "function" && process.connected) {
     process.send(message);
   } else {
     process.stderr.write(`[${message.type}] ${JSON.stringify(message)}\n`);
