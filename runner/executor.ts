@@ -11,7 +11,7 @@ import type { EmitEvent, StageFailure } from "./events.js";
 import { previousInputs } from "./previous-inputs.js";
 import type { Project } from "./project.js";
 import type { StageSpec } from "./pipeline.js";
-import type { Job } from "../schemas/stage-contract.js";
+import type { FanInInput, Job } from "../schemas/stage-contract.js";
 import { retireCopies } from "./store-repair.js";
 import { localExecutor } from "./executors/local.js";
 import type { StageExecutor } from "./executors/stage-executor.js";
@@ -244,11 +244,14 @@ async function runOne(
   if (!begun.ok) return failed({ reason: "write-failed", failure: begun.error, logFile: undefined });
   const pending = begun.value;
   const deps: Record<string, string> = {};
+  const fanIn: Record<string, FanInInput[]> = {};
   for (const dep of spec.deps) {
     if (dep.kind === "output") {
       const upstream = resolved.get(dep.from);
       if (upstream === undefined) throw new Error(`internal: ${spec.name} started before ${dep.from}`);
-      deps[dep.name] = path.join(upstream.outDir, ...dep.out.split("/"));
+      const file = path.join(upstream.outDir, ...dep.out.split("/"));
+      if (dep.member === undefined) deps[dep.name] = file;
+      else (fanIn[dep.member.input] ??= []).push({ stage: dep.from, variant: dep.member.variant, params: project.pipeline.stages.get(dep.from)?.params ?? {}, path: file });
     } else {
       deps[dep.name] = path.join(project.root, ...dep.path.split("/"));
     }
@@ -260,6 +263,7 @@ async function runOne(
     outDir: pending.outDir,
     outs: outputPaths(pending.outDir, spec.outs),
     seed: spec.seed,
+    ...(Object.keys(fanIn).length > 0 ? { fanIn } : {}),
   };
   const startedAt = new Date().toISOString();
   let result;

@@ -57,7 +57,8 @@ export class InputHasher {
         const entry = upstream.get(dep.from);
         const output = entry?.manifest.outputs[dep.out];
         if (output === undefined) throw new Error(`internal: ${stage.name} resolved before ${dep.from}:${dep.out}`);
-        inputs[dep.name] = { ref: `${dep.stage}:${dep.out}`, hash: output.hash };
+        // A fan-in member names its variant: adding or changing one says which.
+        inputs[dep.name] = { ref: `${dep.member === undefined ? dep.stage : dep.from}:${dep.out}`, hash: output.hash };
       } else {
         const hashed = await this.stats.hashPath(path.join(this.root, dep.path));
         if (!hashed.ok) return err({ reason: "unhashable", error: hashed.error });

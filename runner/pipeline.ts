@@ -37,6 +37,11 @@ export interface SweepAxis {
   readonly path: readonly string[];
   /** The values to try, in file order, `${name}` references resolved; never empty, no duplicates. */
   readonly values: readonly unknown[];
+  /**
+   * True for a stage's own `foreach:` line (copies of one stage, e.g. seeds): its values are the
+   * variants, the file's own value is not added as one, and `--no-sweep` keeps it.
+   */
+  readonly foreach?: boolean;
 }
 
 /** One stage: the module to run, what it reads, what it writes and its params. */
@@ -95,6 +100,10 @@ export type DepSpec =
       readonly out: string;
       /** The pipeline stage (by `name`) it is read from: `stage` itself, or the matching sweep variant of it. */
       readonly from: string;
+      /** Written `STAGE[*]:OUT`: the input is the list of that output of every variant of STAGE (sweep expansion fans it out). */
+      readonly fanIn?: boolean;
+      /** After sweep expansion, one member of a fan-in input: the input's name and the member variant's swept values. */
+      readonly member?: FanInMember;
     }
   | { readonly name: string; readonly kind: "path"; readonly path: string; readonly isDir: boolean };
 
@@ -110,4 +119,12 @@ export function stageSeed(params: Readonly<Record<string, unknown>>, top: Readon
   if (typeof own === "number") return own;
   const shared = top["seed"];
   return typeof shared === "number" ? shared : 0;
+}
+
+/** One member of a fan-in input (`finetune[*]:metrics.json`), as the expanded dep records it. */
+export interface FanInMember {
+  /** The fan-in input's name as written in pipeline.yaml (`candidates`). */
+  readonly input: string;
+  /** The member variant's swept values by axis label (`{ seed: 3 }`); empty for an unswept upstream. */
+  readonly variant: Readonly<Record<string, unknown>>;
 }

@@ -21,7 +21,8 @@ const MAX_ARTIFACT_NAME = 120;
  * YAML point keeps `artifacts/<stage>`; the others get `artifacts/<stage>@<label>`.
  */
 export function expandSweep(p: Pipeline): Pipeline {
-  if (p.sweep.length === 0) return p;
+  const fansIn = [...p.stages.values()].some((stage) => stage.deps.some((dep) => dep.kind === "output" && dep.fanIn === true));
+  if (p.sweep.length === 0 && !fansIn) return p;
   const axisOrder = new Map(p.sweep.map((axis, index) => [axis.id, index]));
   const scopes = new Map<string, SweepAxis[]>();
   /** Base stage → (canonical text of a projection → the variant's name). */
@@ -33,7 +34,8 @@ export function expandSweep(p: Pipeline): Pipeline {
     const base = p.stages.get(baseName) as StageSpec;
     const scope = new Map<string, SweepAxis>();
     for (const dep of base.deps) {
-      if (dep.kind === "output") for (const axis of scopes.get(dep.stage) ?? []) scope.set(axis.id, axis);
+      // A fan-in reads every variant of its stage at once: their axes end there.
+      if (dep.kind === "output" && dep.fanIn !== true) for (const axis of scopes.get(dep.stage) ?? []) scope.set(axis.id, axis);
     }
     for (const axis of p.sweep) if (axis.stage === baseName) scope.set(axis.id, axis);
     const axes = [...scope.values()].sort((a, b) => (axisOrder.get(a.id) as number) - (axisOrder.get(b.id) as number));
@@ -57,13 +59,22 @@ export function expandSweep(p: Pipeline): Pipeline {
       });
       // A swept mapping gets its inner defaults too: the stage receives what its schema promises.
       if (base.paramSchema !== undefined && params !== base.params) params = applyParamSchema(base.paramSchema, params).params;
-      const deps: DepSpec[] = base.deps.map((dep) => {
-        if (dep.kind !== "output") return dep;
+      const deps: DepSpec[] = base.deps.flatMap((dep): DepSpec[] => {
+        if (dep.kind !== "output") return [dep];
+        if (dep.fanIn === true) {
+          // One input per variant of the upstream stage, in its variant order; each names its variant.
+          return (byBase.get(dep.stage) ?? []).map((member) => ({
+            ...dep,
+            name: `${dep.name}@${member.name}`,
+            from: member.name,
+            member: { input: dep.name, variant: member.variant },
+          }));
+        }
         const upstreamAxes = scopes.get(dep.stage) ?? [];
         const projection = upstreamAxes.map((axis) => point[axes.findIndex((a) => a.id === axis.id)]);
         const from = variantNames.get(dep.stage)?.get(canonicalText(projection));
         if (from === undefined) throw new Error(`internal: no variant of ${dep.stage} for ${name}`);
-        return { ...dep, from };
+        return [{ ...dep, from }];
       });
       variants.push({
         ...base,
@@ -83,8 +94,14 @@ export function expandSweep(p: Pipeline): Pipeline {
   return { ...p, stages };
 }
 
-/** The value the pipeline file itself gives an axis's param. */
+/** The pipeline with its sweep block dropped (`--no-sweep`) and its stages' `foreach:` copies kept. */
+export function withoutSweep(p: Pipeline): Pipeline {
+  return { ...p, sweep: p.sweep.filter((axis) => axis.foreach === true) };
+}
+
+/** The value the pipeline file itself gives an axis's param; a foreach axis's first value (the file's own is not one of its copies). */
 function yamlValue(p: Pipeline, axis: SweepAxis): unknown {
+  if (axis.foreach === true) return axis.values[0];
   const stage = p.stages.get(axis.stage);
   const found = stage === undefined ? undefined : paramAt(stage.params, axis.path);
   if (found === undefined || !found.found) throw new Error(`internal: sweep ${axis.id} names no param (the config check missed it)`);

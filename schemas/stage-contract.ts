@@ -30,6 +30,23 @@ export interface Job {
   readonly outs: Readonly<Record<string, string>>;
   /** The pipeline seed (stage `params.seed` wins over the top-level `params.seed`). */
   readonly seed: number;
+  /**
+   * Fan-in inputs (`candidates: finetune[*]:metrics.json`): input name → one member per variant of
+   * the upstream stage, in its variant order. Absent when the stage has none; never also in `deps`.
+   */
+  readonly fanIn?: Readonly<Record<string, readonly FanInInput[]>>;
+}
+
+/** One member of a fan-in input: which variant it comes from, with what params, and the path to read. */
+export interface FanInInput {
+  /** The variant's name in the pipeline, e.g. `finetune[seed=3]`. */
+  readonly stage: string;
+  /** Its swept values by axis label, e.g. { seed: 3 } (empty for an unswept upstream). */
+  readonly variant: Readonly<Record<string, unknown>>;
+  /** Its params, resolved, as its own job received them. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Absolute path of its output: a file, or a folder for folder outputs. */
+  readonly path: string;
 }
 
 /**

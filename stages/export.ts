@@ -12,7 +12,13 @@
 // keeps the hidden gallery: row i is test caption i's image; otherwise the file is empty) the
 // submission is scored against it exactly as submitted, and metrics.json holds the eight metrics
 // prefixed `test_`; it always holds `rows`.
-import { StageError, choiceParam, depPath, outPath, param, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+//
+// An ensemble: with a fan-in input `models` (`finetune[*]:weights.npz`, e.g. seeds as foreach
+// copies), optionally narrowed to the variants a select stage chose (input `selected`), each
+// member's mapped predictions are L2-normalised and averaged; metrics.json then says
+// `ensemble_members`. The members share the scalers (x_mean… of the ridge they start from).
+import { readFileSync } from "node:fs";
+import { StageError, choiceParam, depList, depPath, hasDep, outPath, param, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { Matrix } from "./lib/core/matrix.js";
@@ -36,8 +42,7 @@ function divideColumns(m: Matrix, d: Float64Array): Matrix {
 }
 
 /** Every member of weights.npz as a named float32 tensor. */
-async function readWeights(job: Job): Promise<NamedTensor[]> {
-  const file = depPath(job, "weights");
+async function readWeights(file: string): Promise<NamedTensor[]> {
   const read = await withNpz(file, async (archive) => {
     const tensors: NamedTensor[] = [];
     for (const key of archive.members.keys()) {
@@ -60,9 +65,25 @@ async function loadModel(job: Job, model: "finetune" | "ridge"): Promise<Project
     if (bias.length !== W.cols) throw new StageError(`stage ${job.stage}: bias has ${bias.length} values, W has ${W.cols} columns`);
     return createProjector({ head: "affine", hidden: 0, depth: 0, W, bias, seed: job.seed });
   }
-  const made = projectorFromTensors(await readWeights(job));
-  if (!made.ok) throw new StageError(`${depPath(job, "weights")}: ${made.error.message}`);
+  return projectorAt(depPath(job, "weights"));
+}
+
+async function projectorAt(file: string): Promise<ProjectorParams> {
+  const made = projectorFromTensors(await readWeights(file));
+  if (!made.ok) throw new StageError(`${file}: ${made.error.message}`);
   return made.value;
+}
+
+/** The weights files of the ensemble: every member of `models`, or those `selected` chose; undefined without `models`. */
+function ensembleFiles(job: Job): string[] | undefined {
+  if (job.fanIn?.["models"] === undefined) return undefined;
+  const members = depList(job, "models");
+  if (!hasDep(job, "selected")) return members.map((m) => m.path);
+  const chosen = (JSON.parse(readFileSync(depPath(job, "selected"), "utf8")) as { chosen?: { stage?: unknown }[] }).chosen ?? [];
+  const names = new Set(chosen.map((c) => c.stage));
+  const kept = members.filter((m) => names.has(m.stage));
+  if (kept.length === 0) throw new StageError(`stage ${job.stage}: ${depPath(job, "selected")} chose none of the models (${members.map((m) => m.stage).join(", ")})`);
+  return kept.map((m) => m.path);
 }
 
 runStage(async (job) => {
@@ -81,23 +102,41 @@ runStage(async (job) => {
   }
   requireFinite(job, "test_captions", captions);
   const compute = await stageCompute(job);
-  const projector = await loadModel(job, model);
-  if (projector.shape.dIn !== captions.cols) {
-    throw new StageError(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
+  const files = ensembleFiles(job);
+  const projectors = files === undefined ? [await loadModel(job, model)] : await Promise.all(files.map(projectorAt));
+  for (const projector of projectors) {
+    if (projector.shape.dIn !== captions.cols) {
+      throw new StageError(`stage ${job.stage}: the ${model} model takes ${projector.shape.dIn}-d captions, test_captions are ${captions.cols}-d`);
+    }
   }
   const sx = readScaler(job, "x_mean", "x_std", captions.cols);
-  const sy = readScaler(job, "y_mean", "y_std", projector.shape.dOut);
+  const sy = readScaler(job, "y_mean", "y_std", (projectors[0] as ProjectorParams).shape.dOut);
 
   progress.report("predict", 0, 1);
-  const predicted = predictProjector(compute, projector, standardize(captions, sx, clip));
-  const mapped: Matrix = space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
+  const xs = standardize(captions, sx, clip);
+  const mappedBy = (projector: ProjectorParams): Matrix => {
+    const predicted = predictProjector(compute, projector, xs);
+    return space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
+  };
+  let mapped: Matrix;
+  if (files === undefined) {
+    mapped = mappedBy(projectors[0] as ProjectorParams);
+  } else {
+    // The mean of the members' L2-normalised predictions.
+    const sum = new Float32Array(captions.rows * sy.std.length);
+    for (const projector of projectors) {
+      const unit = l2NormalizeRows(mappedBy(projector));
+      for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (unit.data[i] as number) / projectors.length;
+    }
+    mapped = { rows: captions.rows, cols: sy.std.length, data: sum };
+  }
   const submission = normalize ? l2NormalizeRows(mapped) : mapped;
 
   progress.report("write", 0, 1);
   const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
   if (!written.ok) throw new StageError(`stage ${job.stage}: ${written.error.message}`);
 
-  const metrics: Record<string, number> = { rows: written.value.rows };
+  const metrics: Record<string, number> = { rows: written.value.rows, ...(files === undefined ? {} : { ensemble_members: files.length }) };
   // An empty test_images (any shape with no elements) means the gallery is hidden: nothing to score.
   if (npyShape(depPath(job, "test_images")).reduce((a, b) => a * b, 1) > 0) {
     const gallery = readDepMatrix(job, "test_images");

@@ -14,7 +14,7 @@ import { openRemote } from "../../remote/open-remote.js";
 import { chooseRemote } from "../sync/choose-remote.js";
 import { runThrough } from "../sync/run-through.js";
 import { pushedText } from "../reporters/remote-text.js";
-import { expandSweep } from "../sweep.js";
+import { expandSweep, withoutSweep } from "../sweep.js";
 import { lockErrorText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { unknownStageText } from "../reporters/unknown-stage.js";
@@ -28,7 +28,7 @@ export async function runCommand(opened: Project, command: Extract<Command, { na
     output.error(overridden.error.message);
     return 2;
   }
-  const project = withPipeline(opened, command.sweep ? expandSweep(overridden.value) : overridden.value);
+  const project = withPipeline(opened, expandSweep(command.sweep ? overridden.value : withoutSweep(overridden.value)));
   const selected = selectStages(project.pipeline, {
     targets: [...command.targets],
     ...(command.until === undefined ? {} : { until: command.until }),

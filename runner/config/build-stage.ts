@@ -33,6 +33,9 @@ export interface StageDraft {
   readonly plots: readonly PlotSpec[];
 }
 
+/** Marks a fan-in dep: `finetune[*]:metrics.json` reads metrics.json of every variant of finetune. */
+export const FAN_IN_SUFFIX = "[*]";
+
 const OUTPUT_HINT = "outputs are relative paths inside the stage's output folder, e.g. metrics.json";
 
 /** Reads stage `name` (its raw value `raw`), checking paths on disk under `root`; never throws for bad input. */
@@ -163,8 +166,11 @@ async function readDep(
   const colon = written.indexOf(":");
   if (colon >= 0) {
     const out = toOutputPath(written.slice(colon + 1));
-    const stage = written.slice(0, colon);
-    return { name: input, kind: "output", stage, out: out.ok ? out.value : written.slice(colon + 1), from: stage };
+    const named = written.slice(0, colon);
+    // `STAGE[*]:OUT`: every variant's OUT, as one list (Snakemake's expand()).
+    const fanIn = named.endsWith(FAN_IN_SUFFIX);
+    const stage = fanIn ? named.slice(0, -FAN_IN_SUFFIX.length) : named;
+    return { name: input, kind: "output", stage, out: out.ok ? out.value : written.slice(colon + 1), from: stage, ...(fanIn ? { fanIn: true } : {}) };
   }
   const span = source.valueSpan(where);
   const relative = toProjectPath(root, written);

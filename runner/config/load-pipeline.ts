@@ -5,6 +5,8 @@ import { err, ok, type Result } from "../../cache/result.js";
 import { stageSeed, type Pipeline, type StageSpec } from "../pipeline.js";
 import { buildStage, isRecord, type StageDraft } from "./build-stage.js";
 import { readEnvList } from "./check-env.js";
+import { checkFanIn } from "./check-fan-in.js";
+import { readForeach } from "./check-foreach.js";
 import { readExecutor, readResources } from "./check-executor.js";
 import { checkGraph } from "./check-graph.js";
 import { checkStageParams, checkSweepValues } from "./check-params.js";
@@ -95,9 +97,18 @@ export async function loadPipeline(file: string, root: string): Promise<Result<P
     const stage = stages.get(axis.stage);
     if (stage?.paramSchema !== undefined) errors.push(...checkSweepValues(axis, stage.paramSchema, stage.params, source));
   }
+  const foreach = drafts.flatMap((draft) => {
+    const raw = stagesRaw[draft.name];
+    const read = readForeach(draft.name, isRecord(raw) ? raw["foreach"] : undefined, stages.get(draft.name)?.params ?? {}, params, source);
+    errors.push(...read.errors);
+    return read.axes;
+  });
+  const axes = [...sweep.axes, ...foreach];
+  errors.push(...checkFanIn(stages, axes, new Map(drafts.map((draft) => [draft.name, draft.written])), source));
+
   const remotes = await readRemotes(top["remote"], source, projectRoot);
   errors.push(...remotes.errors);
 
   if (errors.length > 0) return err(sortConfigErrors(errors));
-  return ok({ file: absolute, root: projectRoot, params, stages, sweep: sweep.axes, env: env.names, executor: executor.executor, remotes: remotes.settings });
+  return ok({ file: absolute, root: projectRoot, params, stages, sweep: axes, env: env.names, executor: executor.executor, remotes: remotes.settings });
 }

@@ -1,4 +1,4 @@
-// End-to-end: the real six-stage pipeline.yaml through the real CLI, shrunk to a small synthetic size.
+// End-to-end: the real pipeline.yaml through the real CLI, shrunk to a small synthetic size.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,11 +44,19 @@ describe("the default pipeline, small", () => {
     expect(until.stderr).toBe("");
     expect(until.exitCode).toBe(0);
     expect(existsSync(path.join(dir, "artifacts/ridge/W.npy"))).toBe(true);
-    for (const later of ["pca", "baseline-eval", "finetune", "export"]) expect(existsSync(path.join(dir, "artifacts", later))).toBe(false);
+    for (const later of ["pca", "baseline-eval", "ridge-refit", "finetune", "export"]) expect(existsSync(path.join(dir, "artifacts", later))).toBe(false);
 
     const full = await dag(dir, "run");
     expect(full.exitCode).toBe(0);
-    expect(full.stdout).toMatch(/4 ran, 2 cached/);
+    expect(full.stdout).toMatch(/5 ran, 2 cached/);
+    // ridge chose its alpha and whitening on validation (the table in candidates.json); the refit used every caption.
+    const candidates = JSON.parse(readFileSync(path.join(dir, "artifacts/ridge/candidates.json"), "utf8")) as { chosen: { mrr_batch100: number }; candidates: { mrr_batch100: number }[]; ranks: { mrr_batch100: number }[] };
+    expect(candidates.candidates.length).toBeGreaterThan(1);
+    expect(candidates.chosen.mrr_batch100).toBe(Math.max(...candidates.candidates.map((c) => c.mrr_batch100)));
+    // The kept map scores on validation what the grid (or, when a reduced rank won, the rank table) said it would.
+    const best = Math.max(candidates.chosen.mrr_batch100, ...candidates.ranks.map((r) => r.mrr_batch100));
+    expect(json(dir, "artifacts/ridge/metrics.json")["mrr_batch100"]).toBeCloseTo(best, 3);
+    expect(json(dir, "artifacts/ridge-refit/metrics.json")["refit_captions"]).toBe(1500);
 
     for (const stage of ["baseline-eval", "ridge", "finetune"]) {
       const metrics = json(dir, `artifacts/${stage}/metrics.json`);
@@ -76,7 +84,7 @@ describe("the default pipeline, small", () => {
     });
 
     const status = JSON.parse((await dag(dir, "status", "--json")).stdout) as { stages: { name: string; state: string; meta: Record<string, unknown> }[] };
-    expect(status.stages.map((s) => s.state)).toEqual(Array(6).fill("cached"));
+    expect(status.stages.map((s) => s.state)).toEqual(Array(7).fill("cached"));
     // npm install builds the native kernels on this machine (DAG_NATIVE=0 turns them off: tfjs then).
     const native = process.env["DAG_NATIVE"] !== "0";
     expect(status.stages.find((s) => s.name === "finetune")?.meta["backend"]).toMatch(native ? /^native$/ : /^(tensorflow|wasm|cpu)$/);
@@ -86,7 +94,7 @@ describe("the default pipeline, small", () => {
     writeFileSync(path.join(dir, "data/train.npz"), "not yet the real file\n");
     writeFileSync(path.join(dir, "data/captions.txt"), "id,caption\n1,a dog\n");
     const after = JSON.parse((await dag(dir, "status", "--json")).stdout) as { stages: { name: string; state: string }[] };
-    expect(after.stages.map((s) => s.state)).toEqual(Array(6).fill("cached"));
+    expect(after.stages.map((s) => s.state)).toEqual(Array(7).fill("cached"));
   }, 300_000);
 
   it("source: files reads the files named as load's inputs, and replacing one re-runs load", async () => {

@@ -76,7 +76,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     const yaml = await readFile(path.join(repoRoot, "pipeline.yaml"), "utf8");
     const modules = Object.values((parse(yaml) as { stages: Record<string, { module: string }> }).stages).map((stage) => stage.module);
     const p = await load(yaml, { ...Object.fromEntries(modules.map((module) => [module, ""])), "data/": "" });
-    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "finetune", "export"]);
+    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "ridge-refit", "finetune", "export"]);
     const loadStage = p.stages.get("load")!;
     expect((loadStage.params["synthetic"] as Record<string, unknown>)["seed"]).toBe(42);
     expect(loadStage.params["seed"]).toBe(42);
@@ -222,7 +222,7 @@ describe("loadPipeline problems", () => {
     expect(unknown.map(({ line, col, endCol, message, hint }) => ({ line, col, endCol, message, hint }))).toEqual([
       { line: 1, col: 1, endCol: 6, message: 'unknown key "parms" at the top level', hint: 'did you mean "params"?' },
       { line: 6, col: 5, endCol: 10, message: 'unknown key "parms" in stage "a"', hint: 'did you mean "params"?' },
-      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params, env, metrics, plots, resources" },
+      { line: 8, col: 5, endCol: 11, message: 'unknown key "colour" in stage "a"', hint: "allowed keys here: module, description, deps, outs, params, foreach, env, metrics, plots, resources" },
     ]);
   });
 

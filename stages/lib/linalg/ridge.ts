@@ -76,7 +76,7 @@ export function fitRidge(gemm: Gemm, x: Matrix, y: Matrix, alpha: number, interc
 }
 
 /** Σ_r (x_r − x̄)(y_{yRows[r]} − ȳ)ᵀ computed over the distinct target rows (see RidgeOptions.yRows). */
-function groupedCrossProduct(gemm: Gemm, x: Matrix, y: Matrix, yRows: Int32Array, xMean: Float64Array | undefined, yMean: Float64Array | undefined, progress?: ProductProgress): Matrix64 {
+export function groupedCrossProduct(gemm: Gemm, x: Matrix, y: Matrix, yRows: Int32Array, xMean: Float64Array | undefined, yMean: Float64Array | undefined, progress?: ProductProgress): Matrix64 {
   const dIn = x.cols;
   const slot = new Int32Array(y.rows).fill(-1);
   const used: number[] = [];

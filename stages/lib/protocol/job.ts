@@ -18,11 +18,12 @@ import {
   leaseStale,
   messageLine,
   parseJob,
+  type FanInInput,
   type Job,
   type StageMessage,
 } from "../../../schemas/stage-contract.js";
 
-export type { Job } from "../../../schemas/stage-contract.js";
+export type { FanInInput, Job } from "../../../schemas/stage-contract.js";
 
 /** An expected failure of a stage: printed as one `error: …` line, exit code 1, no stack trace. */
 export class StageError extends Error {
@@ -153,6 +154,16 @@ export function depPath(job: Job, name: string): string {
   const p = job.deps[name];
   if (p === undefined) throw new StageError(`stage ${job.stage} has no input "${name}" (declared: ${Object.keys(job.deps).join(", ") || "none"}); add it to its deps in pipeline.yaml`);
   return p;
+}
+
+/** The members of a fan-in input (`NAME: STAGE[*]:OUT`), one per variant of STAGE, in variant order. */
+export function depList(job: Job, name: string): readonly FanInInput[] {
+  const list = job.fanIn?.[name];
+  if (list === undefined) {
+    const declared = Object.keys(job.fanIn ?? {}).join(", ") || "none";
+    throw new StageError(`stage ${job.stage} has no fan-in input "${name}" (declared: ${declared}); add it to its deps in pipeline.yaml as ${name}: STAGE[*]:OUT`);
+  }
+  return list;
 }
 
 /** Whether the stage declares an input of this name (for optional inputs). */

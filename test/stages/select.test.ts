@@ -1,0 +1,54 @@
+// The select stage as a real child process on a hand-written fan-in job: the best k by the declared metric, ties to the earlier variant, clear failures.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const work = mkdtempSync(path.join(tmpdir(), "dag-select-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runSelect(values: (Record<string, number>)[], params: Record<string, unknown>): { status: number | null; stderr: string; outDir: string } {
+  const dir = mkdtempSync(path.join(work, "run-"));
+  const outDir = path.join(dir, "outs");
+  mkdirSync(outDir);
+  const members = values.map((metrics, i) => {
+    const file = path.join(dir, `m${i}.json`);
+    writeFileSync(file, JSON.stringify(metrics));
+    return { stage: `finetune[seed=${i + 1}]`, variant: { seed: i + 1 }, params: { seed: i + 1, lr: 0.001 }, path: file };
+  });
+  const job = { stage: "select", params, deps: {}, fanIn: { candidates: members }, outDir, seed: 0, outs: { "selected.json": path.join(outDir, "selected.json"), "metrics.json": path.join(outDir, "metrics.json") } };
+  const jobFile = path.join(dir, "job.json");
+  writeFileSync(jobFile, JSON.stringify(job));
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "stages/select.ts")], { cwd: ROOT, env: { ...process.env, DAG_JOB: jobFile }, encoding: "utf8" });
+  // Run by hand (no IPC channel), a stage's reports go to stderr as `[type] …` lines: keep the rest.
+  return { status: r.status, stderr: r.stderr.split("\n").filter((line) => !line.startsWith("[")).join("\n"), outDir };
+}
+
+describe("select", () => {
+  it("keeps the top 2 by the metric (a tie goes to the earlier variant) and records the table", () => {
+    const run = runSelect([{ mrr_batch100: 0.5 }, { mrr_batch100: 0.9 }, { mrr_batch100: 0.7 }, { mrr_batch100: 0.9 }], { metric: "mrr_batch100", top: 2 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const selected = JSON.parse(readFileSync(path.join(run.outDir, "selected.json"), "utf8")) as { chosen: { stage: string; variant: object; params: object }[]; candidates: { value: number }[] };
+    expect(selected.chosen.map((c) => c.stage)).toEqual(["finetune[seed=2]", "finetune[seed=4]"]);
+    expect(selected.chosen[0]?.params).toEqual({ seed: 2, lr: 0.001 });
+    expect(selected.candidates.map((c) => c.value)).toEqual([0.5, 0.9, 0.7, 0.9]);
+    const metrics = JSON.parse(readFileSync(path.join(run.outDir, "metrics.json"), "utf8")) as Record<string, number>;
+    expect(metrics).toMatchObject({ selected_mrr_batch100: 0.9, candidates: 4, chosen: 2, "finetune[seed=3] mrr_batch100": 0.7 });
+  });
+
+  it("goal: min keeps the smallest", () => {
+    const run = runSelect([{ loss: 0.3 }, { loss: 0.1 }, { loss: 0.2 }], { metric: "loss", goal: "min" });
+    expect(run.status).toBe(0);
+    const selected = JSON.parse(readFileSync(path.join(run.outDir, "selected.json"), "utf8")) as { chosen: { stage: string }[] };
+    expect(selected.chosen.map((c) => c.stage)).toEqual(["finetune[seed=2]"]);
+  });
+
+  it("a candidate without the metric is one clear error line naming the variant", () => {
+    const run = runSelect([{ mrr_batch100: 0.5 }, { mrr_full: 0.2 }], { metric: "mrr_batch100" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^error: stage select: finetune\[seed=2\] reports no finite "mrr_batch100" in .* \(it has: mrr_full\)\n?$/);
+  });
+});
