@@ -85,7 +85,11 @@ describe.skipIf(!SLURM)("the slurm executor on a real cluster", () => {
     const local = defaultPipelineProject();
     const cluster = await dag(onCluster, "run", "--executor", "slurm", "-j", "2");
     expect(cluster.exitCode, cluster.stdout + cluster.stderr).toBe(0);
-    expect(cluster.stdout).toContain("6 ran, 0 cached");
+    // Every stage of the default pipeline ran on the cluster, however many it has.
+    const ran = /(\d+) ran, 0 cached/.exec(cluster.stdout);
+    expect(ran, cluster.stdout).not.toBeNull();
+    const stages = Number(ran?.[1]);
+    expect(stages).toBeGreaterThanOrEqual(6);
     expect((await dag(local, "run", "-j", "2")).exitCode).toBe(0);
     expect(entries(onCluster)).toEqual(entries(local));
     const [a, b] = [outputs(onCluster), outputs(local)];
@@ -93,7 +97,7 @@ describe.skipIf(!SLURM)("the slurm executor on a real cluster", () => {
     expect(a.size).toBeGreaterThan(20);
     for (const [file, content] of a) expect(content, file).toEqual(b.get(file));
     const again = await dag(onCluster, "run");
-    expect(again.stdout).toContain("0 ran, 6 cached");
+    expect(again.stdout).toContain(`0 ran, ${stages} cached`);
   }, 300_000);
 
   it("gives byte-identical outputs and the same keys as a local run; a local re-run is all cached", async () => {
