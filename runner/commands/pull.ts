@@ -1,38 +1,20 @@
 // `dag pull`: under the project lock, downloads from a remote the entries the pipeline resolves to and this machine lacks, each verified before it becomes a local entry.
 import { acquireLock } from "../../cache/lock.js";
-import { openRemote } from "../../remote/open-remote.js";
 import { describeRemote } from "../../remote/remote-spec.js";
 import type { Command } from "../cli-args.js";
-import { selectStages } from "../graph.js";
-import { withPipeline, type Project } from "../project.js";
+import { setUpTransfer } from "./transfer-setup.js";
+import type { Project } from "../project.js";
 import { lockErrorText, lockWaitText } from "../reporters/lock-text.js";
 import type { Output } from "../reporters/output.js";
 import { remoteErrorText } from "../reporters/remote-text.js";
 import { TransferReporter } from "../reporters/transfer-report.js";
-import { unknownStageText } from "../reporters/unknown-stage.js";
 import { repairStore } from "../store-repair.js";
-import { chooseRemote } from "../sync/choose-remote.js";
 import { pullAll, pullStages } from "../sync/pull-entries.js";
-import { expandSweep } from "../sweep.js";
 
 export async function pullCommand(opened: Project, command: Extract<Command, { name: "pull" }>, output: Output, signal: AbortSignal): Promise<number> {
-  const spec = chooseRemote(opened.pipeline.remotes, command.remote);
-  if (!spec.ok) {
-    output.error(`dag pull: ${spec.error}`);
-    return 2;
-  }
-  const project = withPipeline(opened, command.sweep || command.all ? expandSweep(opened.pipeline) : opened.pipeline);
-  const selected = selectStages(project.pipeline, { targets: [...command.targets] });
-  if (!selected.ok) {
-    output.error(unknownStageText(selected.error));
-    return 2;
-  }
-  const remote = await openRemote(spec.value);
-  const reachable = await remote.check();
-  if (!reachable.ok) {
-    output.error(`dag pull: ${remoteErrorText(reachable.error, spec.value)}`);
-    return 1;
-  }
+  const setup = await setUpTransfer("pull", opened, command, output);
+  if (typeof setup === "number") return setup;
+  const { spec, project, stages, remote } = setup;
   const lockFile = project.store.layout.lockFile;
   const lock = await acquireLock(project.dagDir, {
     wait: command.wait,
@@ -49,13 +31,13 @@ export async function pullCommand(opened: Project, command: Extract<Command, { n
   try {
     await repairStore(project);
     const reporter = new TransferReporter({ tty: output.isTTY, out: output.stdout });
-    const shown = describeRemote(spec.value);
+    const shown = describeRemote(spec);
     // Ctrl-C stops after the entry being downloaded (each is committed whole or not at all).
-    const summary = command.all ? await pullAll(project, remote, shown, reporter.emit, signal) : await pullStages(project, remote, selected.value, shown, reporter.emit, signal);
+    const summary = command.all ? await pullAll(project, remote, shown, reporter.emit, signal) : await pullStages(project, remote, stages, shown, reporter.emit, signal);
     const saved = await project.stats.save();
     if (!saved.ok) output.error(`warning: the stat cache was not saved (${saved.error.detail})`);
     if (summary.fatal !== undefined) {
-      output.error(`dag pull: ${remoteErrorText(summary.fatal, spec.value)}`);
+      output.error(`dag pull: ${remoteErrorText(summary.fatal, spec)}`);
       return 1;
     }
     if (signal.aborted) return 130;
