@@ -1,11 +1,11 @@
 // Reads a stage's `foreach:` block (copies that differ by one param: seeds, folds) into axes; positioned errors otherwise.
 import type { SweepAxis } from "../pipeline.js";
 import { canonicalText, paramAt } from "../param-values.js";
+import { axisValues } from "./axis-values.js";
 import { isRecord } from "./build-stage.js";
 import { configError, type ConfigError } from "./config-error.js";
 import { didYouMeanHint } from "./did-you-mean.js";
 import type { YamlSource } from "./read-yaml.js";
-import { resolveParams } from "./resolve-params.js";
 
 /**
  * The foreach axes of stage `stage` (its raw block `raw`, its resolved `params`): each line names
@@ -33,18 +33,11 @@ export function readForeach(
       errors.push(configError("unknown-param", source.file, source.keySpan(at), `foreach "${written}" of stage "${stage}" names no param of the stage`, hint));
       continue;
     }
-    const resolved = resolveParams(Object.fromEntries(list.map((value, index) => [String(index), value])), top, at, source);
-    errors.push(...resolved.errors);
-    const values = list.map((_, index) => resolved.params[String(index)]);
-    const seen = new Set<string>();
-    const repeated = values.findIndex((value) => {
-      const text = canonicalText(value);
-      if (seen.has(text)) return true;
-      seen.add(text);
-      return false;
-    });
-    if (repeated >= 0) {
-      errors.push(configError("bad-sweep", source.file, source.valueSpan([...at, repeated]), `foreach "${written}" of stage "${stage}" lists the value ${canonicalText(values[repeated])} twice`, "list each value once"));
+    const { values, errors: valueErrors, repeats } = axisValues(list, top, at, source);
+    errors.push(...valueErrors);
+    const repeated = repeats[0];
+    if (repeated !== undefined) {
+      errors.push(configError("bad-sweep", source.file, source.valueSpan([...at, repeated.index]), `foreach "${written}" of stage "${stage}" lists the value ${canonicalText(values[repeated.index])} twice`, "list each value once"));
       continue;
     }
     axes.push({ id: `${stage}.${written}`, stage, path, values, foreach: true });

@@ -1,11 +1,11 @@
 // Reads the `sweep` block: each `STAGE.PARAM: [values]` line must name a stage and one of its params; positioned errors otherwise.
 import type { SweepAxis } from "../pipeline.js";
 import { canonicalText, paramAt } from "../param-values.js";
+import { axisValues } from "./axis-values.js";
 import { isRecord } from "./build-stage.js";
 import { configError, type ConfigError, type Span } from "./config-error.js";
 import { didYouMeanHint } from "./did-you-mean.js";
 import type { YamlSource } from "./read-yaml.js";
-import { resolveParams } from "./resolve-params.js";
 
 /** `stage.param.path`: a stage name, then one or more param keys. */
 const AXIS_ID = /^([a-z][a-z0-9_-]*)\.(.+)$/;
@@ -60,23 +60,13 @@ export function readSweep(
       errors.push(configError("bad-sweep", source.file, keySpan, `sweep "${id}" overlaps sweep "${overlapping.id}"`, "sweep a param or the mapping holding it, not both"));
       continue;
     }
-    const resolved = resolveParams(Object.fromEntries(written.map((value, index) => [String(index), value])), top, ["sweep", id], source);
-    errors.push(...resolved.errors);
-    const values = written.map((_, index) => resolved.params[String(index)]);
-    const seen = new Map<string, number>();
-    let duplicate = false;
-    values.forEach((value, index) => {
-      const text = canonicalText(value);
-      const first = seen.get(text);
-      if (first === undefined) {
-        seen.set(text, index);
-        return;
-      }
-      duplicate = true;
+    const { values, errors: valueErrors, repeats } = axisValues(written, top, ["sweep", id], source);
+    errors.push(...valueErrors);
+    for (const { index, first } of repeats) {
       const firstLine = source.valueSpan(["sweep", id, first]).line;
-      errors.push(configError("bad-sweep", source.file, source.valueSpan(["sweep", id, index]), `sweep "${id}" lists the value ${text} twice`, `it is already listed${firstLine > 0 ? ` on line ${firstLine}` : ""}`));
-    });
-    if (!duplicate) axes.push({ id, stage, path, values });
+      errors.push(configError("bad-sweep", source.file, source.valueSpan(["sweep", id, index]), `sweep "${id}" lists the value ${canonicalText(values[index])} twice`, `it is already listed${firstLine > 0 ? ` on line ${firstLine}` : ""}`));
+    }
+    if (repeats.length === 0) axes.push({ id, stage, path, values });
   }
   return { axes, errors };
 }
