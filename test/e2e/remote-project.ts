@@ -4,29 +4,11 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { makeProject, REPO } from "./project.js";
+import { CHAIN_YAML, makeProject, REPO } from "./project.js";
 
-/** A three-stage pipeline a → b → c of the echo stage, with `remote` as its remote block. */
+/** The three-stage chain a → b → c of the echo stage (CHAIN_YAML without its workspace input), with `remote` as its remote block. */
 export function remotePipeline(remote: string): string {
-  return `${remote}
-stages:
-  a:
-    module: stages/echo.ts
-    params: { text: A }
-    outs: [out.txt]
-  b:
-    module: stages/echo.ts
-    deps:
-      x: a:out.txt
-    params: { text: B, metric: 0.5 }
-    outs: [out.txt]
-  c:
-    module: stages/echo.ts
-    deps:
-      x: b:out.txt
-    params: { text: C }
-    outs: [out.txt, extra.txt]
-`;
+  return `${remote}\n${CHAIN_YAML.replace("      raw: input.txt\n", "")}`;
 }
 
 const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" };

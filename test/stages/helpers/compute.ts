@@ -27,3 +27,8 @@ export async function defaultCompute(): Promise<Compute> {
   return NATIVE ? nativeCompute() : tfjsCompute("wasm");
 }
 
+
+/** Both float64 product paths the solvers run on: the native GEMM (where built) and the JavaScript one tfjs's path uses. */
+export async function float64Gemms(): Promise<{ readonly name: string; readonly gemm: Compute["gemm"] }[]> {
+  return [...(NATIVE ? [{ name: "native", gemm: nativeCompute().gemm }] : []), { name: "JS float64", gemm: (await tfjsCompute("cpu")).gemm }];
+}

@@ -63,3 +63,13 @@ export function filled(rows: number, cols: number, seed: number): Matrix {
   }
   return { rows, cols, data };
 }
+
+/** ‖a − b‖ / ‖b‖ over all elements: how far a result is from its numpy reference. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += ((a[i] as number) - (b[i] as number)) ** 2;
+    den += (b[i] as number) ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}

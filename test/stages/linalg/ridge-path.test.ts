@@ -1,23 +1,14 @@
 // The ridge path and gallery whitening against numpy (test/fixtures/numerics/make_ridge_path.py), on both float64 product paths.
 import { describe, expect, it } from "vitest";
 import { fittedBasis, fitRidgePath, procrustesMap, fitWhitening, linearMap, reduceRank, shrinkage, whiteningScale } from "../../../stages/lib/linalg/ridge-path.js";
-import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
-import { fixtureIndex, fixtureMatrix, fixtureMatrix64 } from "../helpers/numerics-fixture.js";
+import { float64Gemms } from "../helpers/compute.js";
+import { fixtureIndex, fixtureMatrix, fixtureMatrix64, relativeError } from "../helpers/numerics-fixture.js";
 
 const X = fixtureMatrix("rpath_X");
 const Yu = fixtureMatrix("rpath_Yu");
 const rows = fixtureIndex("rpath_rows");
 
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += ((a[i] as number) - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
-
-const GEMMS = [...(NATIVE ? [{ name: "native", gemm: nativeCompute().gemm }] : []), { name: "JS float64", gemm: (await tfjsCompute("cpu")).gemm }];
+const GEMMS = await float64Gemms();
 
 for (const { name, gemm } of GEMMS) {
   describe(`ridge path (${name})`, () => {

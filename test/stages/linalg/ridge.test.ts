@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import type { Matrix } from "../../../stages/lib/core/matrix.js";
 import { fitRidge, orthogonalityDrift } from "../../../stages/lib/linalg/ridge.js";
-import { NATIVE, nativeCompute, tfjsCompute } from "../helpers/compute.js";
-import { expected, fixtureIndex, fixtureMatrix, fixtureMatrix64, fixtureVector } from "../helpers/numerics-fixture.js";
+import { float64Gemms } from "../helpers/compute.js";
+import { expected, fixtureIndex, fixtureMatrix, fixtureMatrix64, fixtureVector, relativeError } from "../helpers/numerics-fixture.js";
 
 const X = fixtureMatrix("ridge_X");
 const Yu = fixtureMatrix("ridge_Yu");
@@ -14,17 +14,7 @@ const Y: Matrix = (() => {
   return { rows: yRows.length, cols: Yu.cols, data };
 })();
 
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += ((a[i] as number) - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
-
-// Both float64 product paths: the native GEMM (where built) and the JavaScript one tfjs's path uses.
-const GEMMS = [...(NATIVE ? [{ name: "native", gemm: nativeCompute().gemm }] : []), { name: "JS float64", gemm: (await tfjsCompute("cpu")).gemm }];
+const GEMMS = await float64Gemms();
 
 for (const { name, gemm } of GEMMS) {
   describe(`fitRidge (${name})`, () => {
