@@ -1,8 +1,8 @@
 // Stage export: map the test captions into image space and write the submission CSV (scored when the gallery is known).
 //
 // Test captions are standardised with the training statistics (x_mean/x_std from ridge), clipped
-// to ±params.clip, and mapped by params.model: the fine-tuned projector (weights.npz) or the ridge
-// map (W, bias). params.space says what vector is submitted for a prediction y (standardised
+// to ±params.clip, and mapped by params.model: the fine-tuned projector (weights.npz), the ridge
+// map (W, bias), or `selected`: whichever of the two the input `head` (a select's selected.json) chose. params.space says what vector is submitted for a prediction y (standardised
 // image space): raw maps it back to the image encoder's space, y·y_std + y_mean; standardized
 // submits y itself; dual submits y / y_std, the vector whose dot product with a raw image
 // μ + y_std·z is y·z plus a constant per query, so the challenge's dot-product scoring against raw
@@ -86,8 +86,23 @@ function ensembleFiles(job: Job): string[] | undefined {
   return kept.map((m) => m.path);
 }
 
+/**
+ * params.model: finetune | ridge, or selected: the one the input `head` (a select's selected.json
+ * over candidates named ridge and finetune) chose on validation.
+ */
+function modelParam(job: Job): "finetune" | "ridge" {
+  const model = choiceParam(job, "model", ["finetune", "ridge", "selected"] as const, "finetune");
+  if (model !== "selected") return model;
+  const file = depPath(job, "head");
+  const picked = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { stage?: unknown }[] }).chosen?.[0]?.stage;
+  if (picked !== "ridge" && picked !== "finetune") {
+    throw new StageError(`stage ${job.stage}: ${file} chose ${JSON.stringify(picked)}, expected "ridge" or "finetune" (name the select's inputs so)`);
+  }
+  return picked;
+}
+
 runStage(async (job) => {
-  const model = choiceParam(job, "model", ["finetune", "ridge"] as const, "finetune");
+  const model = modelParam(job);
   const space = choiceParam(job, "space", ["raw", "standardized", "dual"] as const, "raw");
   const normalize = param(job, "normalize", true);
   const clip = param(job, "clip", 8);
@@ -136,7 +151,7 @@ runStage(async (job) => {
   const written = writeSubmissionCsv(outPath(job, "submission.csv"), ids, submission);
   if (!written.ok) throw new StageError(`stage ${job.stage}: ${written.error.message}`);
 
-  const metrics: Record<string, number> = { rows: written.value.rows, ...(files === undefined ? {} : { ensemble_members: files.length }) };
+  const metrics: Record<string, number> = { rows: written.value.rows, ...(files === undefined ? { finetuned: model === "finetune" ? 1 : 0 } : { ensemble_members: files.length }) };
   // An empty test_images (any shape with no elements) means the gallery is hidden: nothing to score.
   if (npyShape(depPath(job, "test_images")).reduce((a, b) => a * b, 1) > 0) {
     const gallery = readDepMatrix(job, "test_images");

@@ -19,6 +19,19 @@ export const METRIC_NAMES = [
 
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/** What selects the best epoch: one of the eight metrics, or mrr_mean, the mean of mrr_full and mrr_batch100. */
+export const SELECT_NAMES = [...METRIC_NAMES, "mrr_mean"] as const;
+
+export type SelectName = (typeof SELECT_NAMES)[number];
+
+/** The value of the selection metric (higher is better). */
+export function selectValue(metrics: AllMetrics, select: SelectName): number {
+  return select === "mrr_mean" ? (metrics.mrr_full + metrics.mrr_batch100) / 2 : metrics[select];
+}
+
+/** The metrics of an epoch nothing validates (a refit): NaN everywhere. */
+const UNVALIDATED: AllMetrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, Number.NaN])) as unknown as AllMetrics;
+
 /** What the projector is trained on. */
 export interface TrainSet {
   /** Standardised, clipped training captions (rows × d_in). */
@@ -54,8 +67,10 @@ export interface TrainOptions {
   readonly loss: LossOptions;
   /** Stop after this many epochs without a better `select` metric; 0 never stops early. */
   readonly patience: number;
-  readonly select: MetricName;
+  readonly select: SelectName;
   readonly seed: number;
+  /** Run only the first this-many epochs of the `epochs`-long schedule (a refit repeats the chosen epoch count); absent: all. */
+  readonly stopAfter?: number;
 }
 
 /** One row of curve.json: the epoch's numbers and its eight validation metrics. Epoch 0 is the starting point (the ridge map) before any step. */
@@ -89,7 +104,7 @@ export interface TrainProgress {
 
 /** What training produced. */
 export interface TrainOutcome {
-  /** The selected epoch (0 = the ridge initialisation was never beaten). */
+  /** The selected epoch (0 = the ridge initialisation was never beaten); without validation, the last. */
   readonly bestEpoch: number;
   readonly bestMetrics: AllMetrics;
   /** The selected epoch's parameters. */
@@ -136,13 +151,14 @@ function gatherRows(m: Matrix, order: Int32Array, from: number, to: number, inde
  * point) is evaluated first and counts as a candidate, as the reference's `best = ev()`.
  * Deterministic for options.seed: the shuffles come from Prng(seed, "shuffle/E"), the dropout
  * masks from seeds derived from (seed, epoch, batch, block); on the native kernels the result
- * does not depend on the thread count.
+ * does not depend on the thread count. Without `val` (a refit on every image) nothing is evaluated:
+ * every epoch runs and the last is kept, its metrics NaN.
  */
 export async function trainProjector(
   compute: Compute,
   start: ProjectorParams,
   train: TrainSet,
-  val: ValidationSet,
+  val: ValidationSet | undefined,
   options: TrainOptions,
   onProgress?: (progress: TrainProgress) => void,
 ): Promise<Result<TrainOutcome, TrainFailure>> {
@@ -166,7 +182,7 @@ function trainLoop(
   trainer: Trainer,
   start: ProjectorParams,
   train: TrainSet,
-  val: ValidationSet,
+  val: ValidationSet | undefined,
   options: TrainOptions,
   onProgress?: (progress: TrainProgress) => void,
 ): Result<TrainOutcome, TrainFailure> {
@@ -179,15 +195,16 @@ function trainLoop(
     totalSteps: options.epochs * stepsPerEpoch,
     schedule: options.schedule,
   };
-  const first = evaluate(compute, trainer, val);
+  const first = val === undefined ? { metrics: UNVALIDATED, predictions: { rows: 0, cols: start.shape.dOut, data: new Float32Array(0) }, seconds: 0 } : evaluate(compute, trainer, val);
   const curve: EpochRecord[] = [{ epoch: 0, loss: null, lr: null, seconds: 0, eval_seconds: first.seconds, ...first.metrics }];
   let best = { epoch: 0, metrics: first.metrics, predictions: first.predictions, tensors: trainer.tensors() };
-  let bestValue = first.metrics[options.select];
+  let bestValue = selectValue(first.metrics, options.select);
   let step = 0;
   let trainSeconds = 0;
   let trainFlops = 0;
   let epochsRun = 0;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+  const last = Math.min(options.epochs, options.stopAfter ?? options.epochs);
+  for (let epoch = 1; epoch <= last; epoch++) {
     const order = new Prng(options.seed, `shuffle/${epoch}`).permutation(n);
     const t0 = performance.now();
     let lossSum = 0;
@@ -215,14 +232,14 @@ function trainLoop(
     trainSeconds += seconds;
     epochsRun = epoch;
     onProgress?.({ done: stepsPerEpoch, total: stepsPerEpoch, epoch, epochs: options.epochs, loss: lossSum / n, best: bestValue, validating: true });
-    const ev = evaluate(compute, trainer, val);
+    const ev = val === undefined ? first : evaluate(compute, trainer, val);
     curve.push({ epoch, loss: lossSum / n, lr, seconds, eval_seconds: ev.seconds, ...ev.metrics });
-    const value = ev.metrics[options.select];
-    if (value > bestValue) {
+    const value = selectValue(ev.metrics, options.select);
+    if (val === undefined || value > bestValue) {
       bestValue = value;
       best = { epoch, metrics: ev.metrics, predictions: ev.predictions, tensors: trainer.tensors() };
     }
-    if (options.patience > 0 && epoch - best.epoch >= options.patience) break;
+    if (val !== undefined && options.patience > 0 && epoch - best.epoch >= options.patience) break;
   }
   return ok({
     bestEpoch: best.epoch,
