@@ -6,8 +6,8 @@
 // (not clipped) image gallery; epoch 0 is the ridge map itself and is kept if nothing beats it.
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
-// metrics.json (the best epoch's eight metrics, mrr_mean, best_epoch, epochs_run), settings.json
-// (what decided the run, and best_epoch: what a refit repeats).
+// metrics.json (the best epoch's eight metrics, mrr_mean, best_epoch, epochs_run) and, when
+// declared, settings.json (what decided the run, and best_epoch: what a refit repeats).
 // The ridge map is first scaled by a power of two so its training predictions have RMS ≈ 1 (see
 // predictionScale; params.rescale: false keeps it as it is); metrics say prediction_scale.
 // With params.refit the settings come from the input `settings` and the projector trains on train +
@@ -206,8 +206,8 @@ runStage(async (job) => {
   for (const t of outcome.bestTensors) arrays[t.name] = { dtype: "float32", shape: [...t.shape], data: t.data, fortranOrder: false };
   await writeNpz(outPath(job, "weights.npz"), arrays);
   writeFileSync(outPath(job, "curve.json"), JSON.stringify(outcome.curve, null, 2) + "\n");
-  if (!refit) {
-    writeMatrix(outPath(job, "val_queries.npy"), outcome.valPredictions);
+  if (!refit) writeMatrix(outPath(job, "val_queries.npy"), outcome.valPredictions);
+  if (!refit && job.outs["settings.json"] !== undefined) {
     const settings: Settings & { best_epoch: number } = { head, hidden, depth, clip, rescale, options, best_epoch: outcome.bestEpoch };
     writeFileSync(outPath(job, "settings.json"), JSON.stringify(settings, null, 1) + "\n");
   }

@@ -44,11 +44,11 @@ describe("the default pipeline, small", () => {
     expect(until.stderr).toBe("");
     expect(until.exitCode).toBe(0);
     expect(existsSync(path.join(dir, "artifacts/ridge/W.npy"))).toBe(true);
-    for (const later of ["pca", "baseline-eval", "ridge-refit", "finetune", "export"]) expect(existsSync(path.join(dir, "artifacts", later))).toBe(false);
+    for (const later of ["pca", "baseline-eval", "ridge-refit", "finetune", "head", "finetune-refit", "export"]) expect(existsSync(path.join(dir, "artifacts", later))).toBe(false);
 
     const full = await dag(dir, "run");
     expect(full.exitCode).toBe(0);
-    expect(full.stdout).toMatch(/5 ran, 2 cached/);
+    expect(full.stdout).toMatch(/7 ran, 2 cached/);
     // ridge chose its alpha and whitening on validation (the table in candidates.json); the refit used every caption.
     const candidates = JSON.parse(readFileSync(path.join(dir, "artifacts/ridge/candidates.json"), "utf8")) as { chosen: { mrr_batch100: number }; candidates: { mrr_batch100: number }[]; ranks: { mrr_batch100: number }[] };
     expect(candidates.candidates.length).toBeGreaterThan(1);
@@ -57,6 +57,24 @@ describe("the default pipeline, small", () => {
     const best = Math.max(candidates.chosen.mrr_batch100, ...candidates.ranks.map((r) => r.mrr_batch100));
     expect(json(dir, "artifacts/ridge/metrics.json")["mrr_batch100"]).toBeCloseTo(best, 3);
     expect(json(dir, "artifacts/ridge-refit/metrics.json")["refit_captions"]).toBe(1500);
+
+    // The head: ridge and finetune compared on the same validation captions and gallery. Epoch 0 of
+    // finetune is the ridge map (scaled by a power of two), so its metrics are ridge's to the bit.
+    const ridgeMetrics = json(dir, "artifacts/ridge/metrics.json");
+    const curve = JSON.parse(readFileSync(path.join(dir, "artifacts/finetune/curve.json"), "utf8")) as Record<string, number>[];
+    for (const key of METRIC_KEYS) expect(curve[0]?.[key], key).toBe(ridgeMetrics[key]);
+    const ft = json(dir, "artifacts/finetune/metrics.json");
+    const mean = (m: Record<string, number>): number => ((m["mrr_batch100"] as number) + (m["mrr_full"] as number)) / 2;
+    const head = JSON.parse(readFileSync(path.join(dir, "artifacts/head/selected.json"), "utf8")) as { chosen: { stage: string }[]; candidates: { stage: string; value: number }[]; why: string };
+    expect(head.candidates.map((c) => c.stage)).toEqual(["ridge", "finetune"]);
+    expect(head.candidates.map((c) => c.value)).toEqual([mean(ridgeMetrics), mean(ft)]);
+    const winner = mean(ft) > mean(ridgeMetrics) ? "finetune" : "ridge";
+    expect(head.chosen[0]?.stage).toBe(winner);
+    expect(head.why).toContain(winner);
+    // The refit of the fine-tuned head trains the kept epochs on every caption, or nothing when ridge won; export uses the winner.
+    const refit = json(dir, "artifacts/finetune-refit/metrics.json");
+    expect(refit).toMatchObject({ refit_captions: 1500, trained: winner === "finetune" ? 1 : 0, epochs_run: winner === "finetune" ? ft["best_epoch"] : 0 });
+    expect(json(dir, "artifacts/export/metrics.json")["finetuned"]).toBe(winner === "finetune" ? 1 : 0);
 
     for (const stage of ["baseline-eval", "ridge", "finetune"]) {
       const metrics = json(dir, `artifacts/${stage}/metrics.json`);
@@ -84,7 +102,7 @@ describe("the default pipeline, small", () => {
     });
 
     const status = JSON.parse((await dag(dir, "status", "--json")).stdout) as { stages: { name: string; state: string; meta: Record<string, unknown> }[] };
-    expect(status.stages.map((s) => s.state)).toEqual(Array(7).fill("cached"));
+    expect(status.stages.map((s) => s.state)).toEqual(Array(9).fill("cached"));
     // npm install builds the native kernels on this machine (DAG_NATIVE=0 turns them off: tfjs then).
     const native = process.env["DAG_NATIVE"] !== "0";
     expect(status.stages.find((s) => s.name === "finetune")?.meta["backend"]).toMatch(native ? /^native$/ : /^(tensorflow|wasm|cpu)$/);
@@ -94,7 +112,7 @@ describe("the default pipeline, small", () => {
     writeFileSync(path.join(dir, "data/train.npz"), "not yet the real file\n");
     writeFileSync(path.join(dir, "data/captions.txt"), "id,caption\n1,a dog\n");
     const after = JSON.parse((await dag(dir, "status", "--json")).stdout) as { stages: { name: string; state: string }[] };
-    expect(after.stages.map((s) => s.state)).toEqual(Array(7).fill("cached"));
+    expect(after.stages.map((s) => s.state)).toEqual(Array(9).fill("cached"));
   }, 300_000);
 
   it("source: files reads the files named as load's inputs, and replacing one re-runs load", async () => {

@@ -76,7 +76,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     const yaml = await readFile(path.join(repoRoot, "pipeline.yaml"), "utf8");
     const modules = Object.values((parse(yaml) as { stages: Record<string, { module: string }> }).stages).map((stage) => stage.module);
     const p = await load(yaml, { ...Object.fromEntries(modules.map((module) => [module, ""])), "data/": "" });
-    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "ridge-refit", "finetune", "export"]);
+    expect([...p.stages.keys()]).toEqual(["load", "pca", "baseline-eval", "ridge", "ridge-refit", "finetune", "head", "finetune-refit", "export"]);
     const loadStage = p.stages.get("load")!;
     expect((loadStage.params["synthetic"] as Record<string, unknown>)["seed"]).toBe(42);
     expect(loadStage.params["seed"]).toBe(42);
@@ -85,9 +85,11 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     // source: synthetic reads no file: load declares no inputs (issue 10, item 1).
     expect(loadStage.deps).toEqual([]);
     expect(loadStage.module).toBe("stages/load.ts");
-    expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "weights", kind: "output", stage: "finetune", out: "weights.npz", from: "finetune" });
+    expect(p.stages.get("export")!.deps.at(-2)).toEqual({ name: "weights", kind: "output", stage: "finetune-refit", out: "weights.npz", from: "finetune-refit" });
+    expect(p.stages.get("export")!.deps.at(-1)).toEqual({ name: "head", kind: "output", stage: "head", out: "selected.json", from: "head" });
+    expect(p.stages.get("export")!.params["model"]).toBe("selected");
     expect(p.stages.get("ridge")!.outs).toContain("W.npy");
-    expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0.5, infonce: 1 });
+    expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0, infonce: 1 });
     expect(p.params).toEqual({ seed: 42 });
     expect(p.sweep).toEqual([]);
     expect(p.stages.get("load")!.position).toEqual({ line: 15, col: 3 });

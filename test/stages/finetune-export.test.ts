@@ -46,7 +46,8 @@ const FINETUNE_PARAMS = {
   warmup_epochs: 1, grad_clip: 1.0, clip: 8, loss: { mse: 0.5, cosine: 0.5, infonce: 0.2 }, temperature: 0.1,
   patience: 0, select: "mrr_full",
 };
-const FINETUNE_OUTS = ["weights.npz", "val_queries.npy", "curve.json", "metrics.json"];
+const FINETUNE_OUTS = ["weights.npz", "val_queries.npy", "curve.json", "settings.json", "metrics.json"];
+const REFIT_OUTS = ["weights.npz", "curve.json", "metrics.json"];
 const RIDGE_OUTS = ["W.npy", "bias.npy", "x_mean.npy", "x_std.npy", "y_mean.npy", "y_std.npy", "metrics.json"];
 
 function readJson(file: string): any {
@@ -139,6 +140,53 @@ describe("finetune and export stages", () => {
     for (const k of METRIC_NAMES) expect(curve[0][k], k).toBeCloseTo(ridgeMetrics[k], 6);
   });
 
+  it("scales the ridge map by the power of two that brings its training predictions to RMS ≈ 1, and records its settings", () => {
+    const W = readMatrix(ridge.out["W.npy"]!);
+    const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
+    const xs = standardize(data.captions, sx, 8, data.trainIdx);
+    let sum = 0;
+    for (let r = 0; r < xs.rows; r++) {
+      for (let j = 0; j < W.cols; j++) {
+        let v = 0;
+        for (let k = 0; k < W.rows; k++) v += (xs.data[r * xs.cols + k] as number) * (W.data[k * W.cols + j] as number);
+        sum += v * v;
+      }
+    }
+    const rms = Math.sqrt(sum / (xs.rows * W.cols));
+    const metrics = readJson(first.out["metrics.json"]!);
+    expect(metrics.prediction_scale).toBe(2 ** Math.round(-Math.log2(rms)));
+    expect(metrics.mrr_mean).toBe((metrics.mrr_full + metrics.mrr_batch100) / 2);
+    const settings = readJson(first.out["settings.json"]!);
+    expect(settings).toMatchObject({ head: "resmlp", hidden: 16, depth: 2, clip: 8, rescale: true, best_epoch: metrics.best_epoch });
+    expect(settings.options).toMatchObject({ epochs: 4, batchSize: 64, lr: 0.003, loss: { weights: { mse: 0.5, cosine: 0.5, infonce: 0.2 }, temperature: 0.1 } });
+  });
+
+  it("refits on train + validation captions for the kept epoch count, or trains nothing when the select chose another head", async () => {
+    const all = Int32Array.from([...data.trainIdx, ...data.valIdx]).sort();
+    const best = readJson(first.out["metrics.json"]!).best_epoch as number;
+    const chosen = (stage: string): string => {
+      const file = path.join(root, `chosen-${stage}.json`);
+      writeFileSync(file, JSON.stringify({ chosen: [{ stage }] }));
+      return file;
+    };
+    const deps = { ...finetuneDeps(), settings: first.out["settings.json"]! };
+    const [won, lost] = await Promise.all([
+      runStage(root, "finetune-3", { refit: true }, { ...deps, chosen: chosen("finetune") }, REFIT_OUTS),
+      runStage(root, "finetune-4", { refit: true }, { ...deps, chosen: chosen("ridge") }, REFIT_OUTS),
+    ]);
+    expect(won.exitCode, won.stderr).toBe(0);
+    expect(readJson(won.out["metrics.json"]!)).toMatchObject({ refit_captions: all.length, trained: 1, epochs_run: best });
+    expect(readJson(won.out["curve.json"]!).map((r: { epoch: number }) => r.epoch)).toEqual(Array.from({ length: best + 1 }, (_, i) => i));
+    expect(lost.exitCode, lost.stderr).toBe(0);
+    expect(readJson(lost.out["metrics.json"]!)).toMatchObject({ refit_captions: all.length, trained: 0, epochs_run: 0 });
+    // Untrained: the scaled ridge map and residual blocks whose last layer is zero.
+    const tensors = await readWeights(lost.out["weights.npz"]!);
+    const scale = readJson(lost.out["metrics.json"]!).prediction_scale as number;
+    const W = readMatrix(ridge.out["W.npy"]!);
+    expect(tensors.find((t) => t.name === "base/weight")!.data).toEqual(W.data.map((v) => v * scale));
+    expect(tensors.find((t) => t.name === "res/1/fc2/weight")!.data.every((v) => v === 0)).toBe(true);
+  });
+
   it("writes weights that reproduce the saved validation predictions", async () => {
     const made = projectorFromTensors(await readWeights(first.out["weights.npz"]!));
     if (!made.ok) throw new Error(made.error.message);
@@ -207,6 +255,27 @@ describe("finetune and export stages", () => {
     const dualRow = JSON.parse(/"(\[.*\])"$/.exec(readFileSync(dual.out["submission.csv"]!, "utf8").split("\n")[8]!)![1]!) as number[];
     const yStd = readVector(ridge.out["y_std.npy"]!);
     expect(maxAbsDiff(dualRow, got.map((v, j) => v / (yStd[j] as number)))).toBeLessThan(1e-5);
+  });
+
+  it("model: selected exports the head the input `head` chose, and names a chosen it cannot export", async () => {
+    const head = (stage: string): string => {
+      const file = path.join(root, `head-${stage}.json`);
+      writeFileSync(file, JSON.stringify({ chosen: [{ stage }] }));
+      return file;
+    };
+    const [ridgeRun, finetuneRun, byName, bad] = await Promise.all([
+      runStage(root, "export-5", { model: "selected", space: "dual" }, { ...exportDeps(), head: head("ridge") }, ["submission.csv", "metrics.json"]),
+      runStage(root, "export-6", { model: "selected", space: "dual" }, { ...exportDeps(), head: head("finetune") }, ["submission.csv", "metrics.json"]),
+      runStage(root, "export-7", { model: "ridge", space: "dual" }, exportDeps(), ["submission.csv", "metrics.json"]),
+      runStage(root, "export-8", { model: "selected" }, { ...exportDeps(), head: head("finetune[seed=2]") }, ["submission.csv", "metrics.json"]),
+    ]);
+    expect(ridgeRun.exitCode, ridgeRun.stderr).toBe(0);
+    expect(readFileSync(ridgeRun.out["submission.csv"]!).equals(readFileSync(byName.out["submission.csv"]!))).toBe(true);
+    expect(readJson(ridgeRun.out["metrics.json"]!).finetuned).toBe(0);
+    expect(finetuneRun.exitCode, finetuneRun.stderr).toBe(0);
+    expect(readJson(finetuneRun.out["metrics.json"]!).finetuned).toBe(1);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.trim().split("\n").at(-1)).toMatch(/^error: stage export: .*head-finetune\[seed=2\]\.json chose "finetune\[seed=2\]", expected "ridge" or "finetune"/);
   });
 
   it("fails with both counts when test ids and test captions disagree", async () => {

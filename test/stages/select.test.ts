@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(path.join(tmpdir(), "dag-select-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function runSelect(values: (Record<string, number>)[], params: Record<string, unknown>): { status: number | null; stderr: string; outDir: string } {
+function runSelect(values: (Record<string, number>)[], params: Record<string, unknown>, plain: Record<string, Record<string, number>> = {}): { status: number | null; stderr: string; outDir: string } {
   const dir = mkdtempSync(path.join(work, "run-"));
   const outDir = path.join(dir, "outs");
   mkdirSync(outDir);
@@ -18,7 +18,12 @@ function runSelect(values: (Record<string, number>)[], params: Record<string, un
     writeFileSync(file, JSON.stringify(metrics));
     return { stage: `finetune[seed=${i + 1}]`, variant: { seed: i + 1 }, params: { seed: i + 1, lr: 0.001 }, path: file };
   });
-  const job = { stage: "select", params, deps: {}, fanIn: { candidates: members }, outDir, seed: 0, outs: { "selected.json": path.join(outDir, "selected.json"), "metrics.json": path.join(outDir, "metrics.json") } };
+  const deps = Object.fromEntries(Object.entries(plain).map(([name, metrics]) => {
+    const file = path.join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(metrics));
+    return [name, file];
+  }));
+  const job = { stage: "select", params, deps, ...(members.length > 0 ? { fanIn: { candidates: members } } : {}), outDir, seed: 0, outs: { "selected.json": path.join(outDir, "selected.json"), "metrics.json": path.join(outDir, "metrics.json") } };
   const jobFile = path.join(dir, "job.json");
   writeFileSync(jobFile, JSON.stringify(job));
   const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "stages/select.ts")], { cwd: ROOT, env: { ...process.env, DAG_JOB: jobFile }, encoding: "utf8" });
@@ -50,5 +55,33 @@ describe("select", () => {
     const run = runSelect([{ mrr_batch100: 0.5 }, { mrr_full: 0.2 }], { metric: "mrr_batch100" });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^error: stage select: finetune\[seed=2\] reports no finite "mrr_batch100" in .* \(it has: mrr_full\)\n?$/);
+  });
+
+  it("plain inputs are candidates before the fan-in, a metric list compares means, and a tie keeps the first listed", () => {
+    const ridge = { mrr_batch100: 0.9, mrr_full: 0.5 };
+    const tie = runSelect([], { metric: ["mrr_batch100", "mrr_full"] }, { ridge, finetune: { mrr_batch100: 0.8, mrr_full: 0.6 } });
+    expect(tie.stderr).toBe("");
+    expect(tie.status).toBe(0);
+    const tied = JSON.parse(readFileSync(path.join(tie.outDir, "selected.json"), "utf8")) as { metric: string; why: string; chosen: { stage: string; metrics: object }[]; candidates: { stage: string; value: number; parts: object }[] };
+    expect(tied.metric).toBe("mean(mrr_batch100, mrr_full)");
+    expect(tied.chosen.map((c) => c.stage)).toEqual(["ridge"]);
+    expect(tied.chosen[0]?.metrics).toEqual(ridge);
+    expect(tied.candidates).toMatchObject([{ stage: "ridge", value: 0.7, parts: ridge }, { stage: "finetune", value: 0.7 }]);
+    expect(tied.why).toBe("ridge ties finetune on mean(mrr_batch100, mrr_full) (0.7) and is listed first (the simpler)");
+    const metrics = JSON.parse(readFileSync(path.join(tie.outDir, "metrics.json"), "utf8")) as Record<string, number>;
+    expect(metrics).toMatchObject({ selected_mean: 0.7, candidates: 2, "ridge mean": 0.7, "finetune mean": 0.7 });
+
+    const won = runSelect([{ mrr_batch100: 0.95, mrr_full: 0.53 }], { metric: ["mrr_batch100", "mrr_full"] }, { ridge, finetune: { mrr_batch100: 0.9, mrr_full: 0.56 } });
+    expect(won.status).toBe(0);
+    const picked = JSON.parse(readFileSync(path.join(won.outDir, "selected.json"), "utf8")) as { why: string; chosen: { stage: string }[]; candidates: { stage: string }[] };
+    expect(picked.candidates.map((c) => c.stage)).toEqual(["ridge", "finetune", "finetune[seed=1]"]);
+    expect(picked.chosen.map((c) => c.stage)).toEqual(["finetune[seed=1]"]);
+    expect(picked.why).toMatch(/^finetune\[seed=1\] has the highest mean\(mrr_batch100, mrr_full\): 0\.74\d* against 0\.73\d* \(finetune\)$/);
+  });
+
+  it("a metric that is neither a name nor a list of names is one clear error line", () => {
+    const run = runSelect([{ mrr_batch100: 0.5 }], { metric: [] });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^error: stage select: params\.metric must be a metric name or a non-empty list of them, got \[\]\n?$/);
   });
 });
