@@ -7,12 +7,9 @@
 // where no channel reaches the runner (a cluster job), appends them to the file MESSAGES_ENV names,
 // one JSON object a line; and exits with one of STAGE_EXIT; an expected failure prints one line
 // starting FAILURE_PREFIX. A stage given LEASE_ENV ends at once when that lease goes stale.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-
+import type { ErrorObject } from "ajv/dist/2020.js";
 import { err, ok, type Result } from "./result.js";
+import { validateJob, validateStageMessage } from "./validators.generated.js";
 
 export { err, ok, type Result, unreachable } from "./result.js";
 
@@ -112,31 +109,12 @@ export function leaseStale(mtimeMs: number | undefined, now: number): boolean {
   return mtimeMs === undefined || now - mtimeMs > LEASE_STALE_MS;
 }
 
-/** The folder of the JSON schemas, found by walking up from this module (schemas/ from source, dist/schemas/ built). */
-function schemaFile(name: string): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, "schemas", name);
-    if (existsSync(candidate)) return candidate;
-    if (path.basename(dir) === "schemas" && existsSync(path.join(dir, name))) return path.join(dir, name);
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find schemas/${name} above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
+/** An ajv validator as the generated module exports it: true, or false with its errors attached. */
+type Validator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-const validators = new Map<string, ValidateFunction>();
-
-/** The compiled validator of one of our schemas, built once per process. */
-function validator(name: string): ValidateFunction {
-  let v = validators.get(name);
-  if (v === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
-    v = ajv.compile(JSON.parse(readFileSync(schemaFile(name), "utf8")) as object);
-    validators.set(name, v);
-  }
-  return v;
-}
+// Compiled from the schemas at build time (schemas/compile-validators.ts): no ajv at a stage's start.
+const checkJob = validateJob as unknown as Validator;
+const checkMessage = validateStageMessage as unknown as Validator;
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || "(the job)"} ${e.message ?? "is invalid"}`).join("; ");
@@ -144,11 +122,10 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string {
 
 /** A job as read from its JSON file, checked against schemas/job.schema.json. */
 export function parseJob(value: unknown): Result<Job, string> {
-  const check = validator("job.schema.json");
-  return check(value) ? ok(value as Job) : err(describe(check.errors));
+  return checkJob(value) ? ok(value as Job) : err(describe(checkJob.errors));
 }
 
 /** A message a stage sent, checked against schemas/stage-message.schema.json; anything else is undefined. */
 export function parseStageMessage(value: unknown): StageMessage | undefined {
-  return validator("stage-message.schema.json")(value) ? (value as StageMessage) : undefined;
+  return checkMessage(value) ? (value as StageMessage) : undefined;
 }

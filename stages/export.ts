@@ -129,18 +129,18 @@ runStage(async (job) => {
 
   progress.report("predict", 0, 1);
   const xs = standardize(captions, sx, clip);
-  const mappedBy = (projector: ProjectorParams): Matrix => {
-    const predicted = predictProjector(compute, projector, xs);
+  const mappedBy = async (projector: ProjectorParams): Promise<Matrix> => {
+    const predicted = await predictProjector(compute, projector, xs);
     return space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
   };
   let mapped: Matrix;
   if (files === undefined) {
-    mapped = mappedBy(projectors[0] as ProjectorParams);
+    mapped = await mappedBy(projectors[0] as ProjectorParams);
   } else {
     // The mean of the members' L2-normalised predictions.
     const sum = new Float32Array(captions.rows * sy.std.length);
     for (const projector of projectors) {
-      const unit = l2NormalizeRows(mappedBy(projector));
+      const unit = l2NormalizeRows(await mappedBy(projector));
       for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (unit.data[i] as number) / projectors.length;
     }
     mapped = { rows: captions.rows, cols: sy.std.length, data: sum };

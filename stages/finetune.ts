@@ -21,7 +21,7 @@ import { threadCount } from "./lib/kernels/compute.js";
 import { StageError, choiceParam, depPath, hasDep, outPath, param, reportMeta, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
-import type { InfoNceDirection, LossWeights } from "./lib/train/losses.js";
+import type { InfoNceDirection, LossWeights } from "./lib/train/loss-options.js";
 import type { Schedule } from "./lib/train/lr-schedule.js";
 import type { NdArray } from "./lib/io/npy.js";
 import { writeMatrix } from "./lib/io/npy-write.js";

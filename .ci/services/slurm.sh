@@ -53,41 +53,8 @@ log_tails() { # the daemons' logs; a daemon's stdout (.out) only where it wrote 
   done
 }
 
-rotate_logs() { # each start begins fresh logs; the run before keeps its own as *.prev
-  local f
-  for f in "$STATE"/log/*.log "$STATE"/log/*.out; do
-    [[ -e $f && $f != */apt.log ]] && mv -f "$f" "$f.prev"
-  done
-  return 0
-}
-
-install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >"$STATE/log/apt.log" 2>&1 || { tail -n 20 "$STATE/log/apt.log" >&2; die "apt-get update failed"; }
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$STATE/log/apt.log" 2>&1 ||
-    { tail -n 20 "$STATE/log/apt.log" >&2; die "apt-get install ${missing[*]} failed (log: $STATE/log/apt.log)"; }
-}
-
-started_at() { # a process's start time in clock ticks since boot: with the pid, names it uniquely
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) } # the fields after the command name, which may hold spaces
-  awk '{ print $20 }' <<<"$stat"
-}
-
-pid_of() { # the recorded pid of daemon $1, if that very process (not a reused pid) is still alive
-  local f="$STATE/run/$1.pid" pid start
-  [[ -f $f ]] || return 1
-  read -r pid start <"$f" || return 1
-  [[ -n $pid && -n $start && $(started_at "$pid") == "$start" ]] || return 1
-  echo "$pid"
-}
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 node_state() { timeout 10 sinfo -h -N -n "$NODE" -o '%T' 2>/dev/null | head -n 1 || true; }
 
@@ -326,7 +293,7 @@ case ${1:-} in
     mkdir -p "$STATE/log" "$STATE/run"
     if ! healthy; then
       stop_all # a half-started or crashed set from before
-      rotate_logs
+      rotate_logs log out
       install_packages
       write_config
       munge_key

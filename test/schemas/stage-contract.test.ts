@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { compiledValidators, GENERATED } from "../../schemas/compile-validators.js";
 import { parseJob, parseStageMessage } from "../../schemas/stage-contract.js";
 
 const SCHEMAS = path.resolve(import.meta.dirname, "../../schemas");
@@ -35,5 +36,9 @@ describe("stage contract", () => {
     for (const bad of [null, "x", { type: "progress", done: 1 }, { type: "metrics", values: { mrr: "high" } }, { type: "meta", values: { a: [1] } }, { type: "other" }]) {
       expect(parseStageMessage(bad), JSON.stringify(bad)).toBeUndefined();
     }
+  });
+
+  it("checks with validators compiled from today's schemas (npm run build regenerates them after a schema changes)", () => {
+    expect(readFileSync(GENERATED, "utf8") === compiledValidators(), `${GENERATED} is older than the schemas: run npm run build`).toBe(true);
   });
 });

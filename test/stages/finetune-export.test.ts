@@ -193,7 +193,7 @@ describe("finetune and export stages", () => {
     expect(made.value.shape).toEqual({ dIn: TINY.text, dOut: TINY.image, hidden: 16, depth: 2 });
     const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
     const valQueries = readMatrix(first.out["val_queries.npy"]!);
-    const predicted = predictProjector(compute, made.value, standardize(data.captions, sx, undefined, data.valIdx));
+    const predicted = await predictProjector(compute, made.value, standardize(data.captions, sx, undefined, data.valIdx));
     expect(valQueries.rows).toBe(data.valIdx.length);
     expect(maxAbsDiff(predicted.data, valQueries.data)).toBeLessThan(1e-5);
     const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
@@ -225,7 +225,7 @@ describe("finetune and export stages", () => {
     if (!made.ok) throw new Error(made.error.message);
     const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
     const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
-    const want = l2NormalizeRows(unstandardize(predictProjector(compute, made.value, standardize(data.testCaptions, sx, 8)), sy));
+    const want = l2NormalizeRows(unstandardize(await predictProjector(compute, made.value, standardize(data.testCaptions, sx, 8)), sy));
     expect(maxAbsDiff(submitted, want.data)).toBeLessThan(1e-6);
 
     const metrics = readJson(run.out["metrics.json"]!);

@@ -4,8 +4,7 @@ import { err, ok, type Result } from "../core/result.js";
 import type { Gemm } from "./gemm.js";
 import { loadNative, type NativeBuild } from "./native-addon.js";
 import { nativeGemm } from "./native-gemm.js";
-import { initBackend, type BackendName } from "./tf-backend.js";
-import { tfjsGemm } from "./tfjs-gemm.js";
+import type { BackendName } from "./tf-backend.js";
 
 /** Where the products (and, for training, everything else) run. */
 export type Compute =
@@ -25,6 +24,8 @@ export function threadCount(): number {
 export async function selectCompute(backend = "auto", threads = threadCount()): Promise<Result<Compute, string>> {
   const native = loadNative();
   if (native.ok) return ok({ kind: "native", gemm: nativeGemm(native.value.addon, native.value.isa, threads), native: native.value, threads });
+  // tfjs is imported only here, where the native kernels are missing: the native path never loads it.
+  const [{ initBackend }, { tfjsGemm }] = await Promise.all([import("./tf-backend.js"), import("./tfjs-gemm.js")]);
   const started = await initBackend(backend);
   if (!started.ok) return err(started.error.message);
   return ok({ kind: "tfjs", gemm: tfjsGemm(), backend: started.value, nativeMissing: native.error });

@@ -1,19 +1,7 @@
 // AdamW with decoupled weight decay and global gradient-norm clipping, with torch's exact semantics:
-// the settings both paths share, and the tfjs path's optimiser (native-adamw.ts drives native/adamw.cc).
+// the tfjs path's optimiser (native-adamw.ts drives native/adamw.cc; both read adamw-options.ts).
 import * as tf from "@tensorflow/tfjs-core";
-
-/** AdamW hyper-parameters other than the (scheduled) learning rate; torch's defaults. */
-export interface AdamWOptions {
-  readonly weightDecay: number;
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly eps?: number;
-}
-
-/** The options with torch's defaults filled in. */
-export function adamWSettings(options: AdamWOptions): Required<AdamWOptions> {
-  return { weightDecay: options.weightDecay, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8 };
-}
+import { adamWSettings, clipCoefficient, type AdamWOptions } from "./adamw-options.js";
 
 /**
  * torch.optim.AdamW (amsgrad off): for each parameter p with gradient g at step t (1-based)
@@ -66,11 +54,6 @@ export class AdamW {
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
-}
-
-/** clip_grad_norm_'s scale for gradients of global norm `norm`: min(1, maxNorm / (norm + 1e-6)). */
-export function clipCoefficient(norm: number, maxNorm: number): number {
-  return Math.min(1, maxNorm / (norm + 1e-6));
 }
 
 /**

@@ -2,24 +2,7 @@
 // MSE, cosine-embedding and in-batch InfoNCE, and their weighted mix. native/loss.cc computes the
 // same formulas with their gradients for the native path.
 import * as tf from "@tensorflow/tfjs-core";
-
-/** Weights of the three loss terms (params.loss); a zero weight skips that term entirely. */
-export interface LossWeights {
-  readonly mse: number;
-  readonly cosine: number;
-  readonly infonce: number;
-}
-
-/** Symmetric (caption→image and image→caption, averaged) or caption→image only. */
-export type InfoNceDirection = "symmetric" | "caption_to_image";
-
-/** Everything the loss needs besides predictions and targets. */
-export interface LossOptions {
-  readonly weights: LossWeights;
-  /** InfoNCE softmax temperature. */
-  readonly temperature: number;
-  readonly direction: InfoNceDirection;
-}
+import type { InfoNceDirection, LossOptions } from "./loss-options.js";
 
 /** torch's CosineEmbeddingLoss epsilon, added to each squared norm. */
 const COSINE_EPS = 1e-12;
@@ -95,9 +78,4 @@ export function projectorLoss(pred: tf.Tensor2D, target: tf.Tensor2D, ids: Int32
   if (weights.infonce !== 0) terms.push(tf.mul(infoNceLoss(pred, target, ids, options.temperature, options.direction), weights.infonce));
   if (terms.length === 0) throw new Error("all loss weights are zero");
   return tf.addN(terms);
-}
-
-/** Floating-point operations of the loss's matrix products for a batch (InfoNCE's S = q·kᵀ and dS·k). */
-export function lossFlops(rows: number, dOut: number, options: LossOptions): number {
-  return options.weights.infonce !== 0 ? 4 * rows * rows * dOut : 0;
 }

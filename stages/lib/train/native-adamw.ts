@@ -1,6 +1,6 @@
 // AdamW with global gradient-norm clipping on the native kernels, over parameters held as float32
 // arrays (native-trainer.ts): adamw.ts's update (torch's semantics) in one native pass per parameter.
-import { adamWSettings, clipCoefficient, type AdamWOptions } from "./adamw.js";
+import { adamWSettings, clipCoefficient, type AdamWOptions } from "./adamw-options.js";
 import type { NativeAddon } from "../kernels/native-addon.js";
 
 /** torch.optim.AdamW plus clip_grad_norm_, as AdamW and clipGradNorm of adamw.ts, natively. */

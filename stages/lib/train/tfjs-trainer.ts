@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { copyTensors, type ProjectorParams } from "../model/projector.js";
 import { assignTfjs, disposeTfjs, forward, predict, tfjsProjector, tfjsTensors } from "../model/tfjs-projector.js";
 import { AdamW, clipGradNorm } from "./adamw.js";
-import { projectorLoss, type LossOptions } from "./losses.js";
+import type { LossOptions } from "./loss-options.js";
+import { projectorLoss } from "./losses.js";
 import type { Trainer } from "./trainer.js";
 
 /** Settings of the steps. */

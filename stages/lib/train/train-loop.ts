@@ -4,12 +4,10 @@ import { Prng } from "../core/prng.js";
 import { err, ok, type Result } from "../core/result.js";
 import { allMetrics, type AllMetrics } from "../eval/metrics.js";
 import type { Compute } from "../kernels/compute.js";
-import { registerGradients } from "../kernels/tfjs-gradients.js";
 import { trainStepFlops, type NamedTensor, type ProjectorParams } from "../model/projector.js";
-import { lossFlops, type LossOptions } from "./losses.js";
+import { lossFlops, type LossOptions } from "./loss-options.js";
 import { learningRate, type Schedule } from "./lr-schedule.js";
 import { nativeTrainer } from "./native-trainer.js";
-import { tfjsTrainer } from "./tfjs-trainer.js";
 import type { Trainer } from "./trainer.js";
 
 /** The eight validation metrics, any of which can select the best epoch (higher is better). */
@@ -167,6 +165,8 @@ export async function trainProjector(
   if (compute.kind === "native") {
     trainer = nativeTrainer(start, steps, compute.native.addon, compute.threads, Math.max(1, Math.min(options.batchSize, train.x.rows)));
   } else {
+    // tfjs is loaded only on its own path: the native path never pays its start-up.
+    const [{ registerGradients }, { tfjsTrainer }] = await Promise.all([import("../kernels/tfjs-gradients.js"), import("./tfjs-trainer.js")]);
     await registerGradients();
     trainer = tfjsTrainer(start, steps);
   }

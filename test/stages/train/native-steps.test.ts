@@ -8,7 +8,7 @@ import { registerGradients } from "../../../stages/lib/kernels/tfjs-gradients.js
 import { dropoutKeys, dropoutMask, type DropoutSpec } from "../../../stages/lib/model/dropout-mask.js";
 import { NativeProjector } from "../../../stages/lib/model/native-projector.js";
 import { disposeTfjs, forward, tfjsProjector } from "../../../stages/lib/model/tfjs-projector.js";
-import type { LossOptions } from "../../../stages/lib/train/losses.js";
+import type { LossOptions } from "../../../stages/lib/train/loss-options.js";
 import { projectorLoss } from "../../../stages/lib/train/losses.js";
 import { NativeAdamW } from "../../../stages/lib/train/native-adamw.js";
 import { nativeLoss } from "../../../stages/lib/train/native-trainer.js";
