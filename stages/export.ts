@@ -28,7 +28,7 @@ import { readArray, withNpz } from "./lib/io/npz-archive.js";
 import { predictProjector } from "./lib/model/predictor.js";
 import { createProjector, projectorFromTensors, type NamedTensor, type ProjectorParams } from "./lib/model/projector.js";
 import { ok } from "./lib/core/result.js";
-import { npyShape, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
+import { npyShape, readChosenCandidate, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
 import { standardize, unstandardize } from "./lib/linalg/standardize.js";
 import { writeSubmissionCsv } from "./lib/io/submission-csv.js";
 
@@ -93,10 +93,9 @@ function ensembleFiles(job: Job): string[] | undefined {
 function modelParam(job: Job): "finetune" | "ridge" {
   const model = choiceParam(job, "model", ["finetune", "ridge", "selected"] as const, "finetune");
   if (model !== "selected") return model;
-  const file = depPath(job, "head");
-  const picked = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { stage?: unknown }[] }).chosen?.[0]?.stage;
+  const picked = readChosenCandidate(job, "head");
   if (picked !== "ridge" && picked !== "finetune") {
-    throw new StageError(`stage ${job.stage}: ${file} chose ${JSON.stringify(picked)}, expected "ridge" or "finetune" (name the select's inputs so)`);
+    throw new StageError(`stage ${job.stage}: ${depPath(job, "head")} chose ${JSON.stringify(picked)}, expected "ridge" or "finetune" (name the select's inputs so)`);
   }
   return picked;
 }

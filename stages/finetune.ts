@@ -30,9 +30,9 @@ import type { Matrix } from "./lib/core/matrix.js";
 import type { Gemm } from "./lib/kernels/gemm.js";
 import { multiply } from "./lib/linalg/products.js";
 import { createProjector, type Head } from "./lib/model/projector.js";
-import { compose, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
+import { compose, readChosenCandidate, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
 import { standardize } from "./lib/linalg/standardize.js";
-import { SELECT_NAMES, trainProjector, type SelectName, type TrainOptions } from "./lib/train/train-loop.js";
+import { SELECT_NAMES, selectValue, trainProjector, type SelectName, type TrainOptions } from "./lib/train/train-loop.js";
 
 /** A whole-number param of at least `min`. */
 function intParam(job: Job, name: string, fallback: number, min: number): number {
@@ -146,9 +146,7 @@ function refitSettings(job: Job): { settings: Settings; epochs: number; chosen: 
   const candidate = param(job, "candidate", "finetune");
   let chosen = true;
   if (hasDep(job, "chosen")) {
-    const picked = (JSON.parse(readFileSync(depPath(job, "chosen"), "utf8")) as { chosen?: { stage?: unknown }[] }).chosen?.[0]?.stage;
-    if (typeof picked !== "string") throw new StageError(`stage ${job.stage}: ${depPath(job, "chosen")} names no chosen candidate (expected a select's selected.json)`);
-    chosen = picked === candidate;
+    chosen = readChosenCandidate(job, "chosen") === candidate;
   }
   return { settings: saved as Settings, epochs: chosen ? saved.best_epoch : 0, chosen };
 }
@@ -220,6 +218,6 @@ runStage(async (job) => {
   }
   const common = { epochs_run: outcome.epochsRun, prediction_scale: scale };
   if (refit) writeMetrics(job, { ...common, refit_captions: trainIdx.length, trained: plan0?.chosen === true ? 1 : 0 });
-  else writeMetrics(job, { ...outcome.bestMetrics, mrr_mean: (outcome.bestMetrics.mrr_full + outcome.bestMetrics.mrr_batch100) / 2, best_epoch: outcome.bestEpoch, ...common });
+  else writeMetrics(job, { ...outcome.bestMetrics, mrr_mean: selectValue(outcome.bestMetrics, "mrr_mean"), best_epoch: outcome.bestEpoch, ...common });
   progress.finish();
 });

@@ -1,5 +1,5 @@
 // Checked access to the `load` and `ridge` outputs the evaluating and training stages share.
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { StageError, depPath, type Job } from "./job.js";
 import type { Matrix } from "../core/matrix.js";
 import type { DataError } from "../io/data-error.js";
@@ -124,4 +124,12 @@ export function readScaler(job: Job, meanName: string, stdName: string, cols: nu
     throw new StageError(`stage ${job.stage}: ${meanName} has ${mean.length} and ${stdName} ${std.length} values for ${cols}-d data`);
   }
   return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
+}
+
+/** The first candidate a select stage chose: the `stage` of `chosen[0]` in the selected.json of input `name`. */
+export function readChosenCandidate(job: Job, name: string): string {
+  const file = depPath(job, name);
+  const picked = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { stage?: unknown }[] }).chosen?.[0]?.stage;
+  if (typeof picked !== "string") throw new StageError(`stage ${job.stage}: ${file} names no chosen candidate (expected a select's selected.json)`);
+  return picked;
 }
