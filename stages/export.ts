@@ -2,12 +2,9 @@
 //
 // Test captions are standardised with the training statistics (x_mean/x_std from ridge), clipped
 // to ±params.clip, and mapped by params.model: the fine-tuned projector (weights.npz), the ridge
-// map (W, bias), or `selected`: whichever of the two the input `head` (a select's selected.json) chose. params.space says what vector is submitted for a prediction y (standardised
-// image space): raw maps it back to the image encoder's space, y·y_std + y_mean; standardized
-// submits y itself; dual submits y / y_std, the vector whose dot product with a raw image
-// μ + y_std·z is y·z plus a constant per query, so the challenge's dot-product scoring against raw
-// images ranks exactly as the standardised-space validation does (the common image mean μ then
-// adds nothing that differs between images, where with raw it adds a per-image bias μ·(image − μ)).
+// map (W, bias), or `selected`: whichever of the two the input `head` (a select's selected.json) chose.
+// params.space says what vector is submitted for a prediction y (standardised image space): raw,
+// standardized or dual (stages/lib/eval/submission-space.ts; README: why dual).
 // params.normalize L2-normalises every row. When test_images.npy has rows (the synthetic source
 // keeps the hidden gallery: row i is test caption i's image; otherwise the file is empty) the
 // submission is scored against it exactly as submitted, and metrics.json holds the eight metrics
@@ -29,17 +26,9 @@ import { predictProjector } from "./lib/model/predictor.js";
 import { createProjector, projectorFromTensors, type NamedTensor, type ProjectorParams } from "./lib/model/projector.js";
 import { ok } from "./lib/core/result.js";
 import { npyShape, readChosenCandidate, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
-import { standardize, unstandardize } from "./lib/linalg/standardize.js";
+import { standardize } from "./lib/linalg/standardize.js";
+import { SUBMISSION_SPACES, submissionVectors } from "./lib/eval/submission-space.js";
 import { writeSubmissionCsv } from "./lib/io/submission-csv.js";
-
-/** Each column j of m divided by d[j], as a new matrix. */
-function divideColumns(m: Matrix, d: Float64Array): Matrix {
-  const out = new Float32Array(m.data.length);
-  for (let r = 0; r < m.rows; r++) {
-    for (let j = 0; j < m.cols; j++) out[r * m.cols + j] = (m.data[r * m.cols + j] as number) / (d[j] as number);
-  }
-  return { rows: m.rows, cols: m.cols, data: out };
-}
 
 /** Every member of weights.npz as a named float32 tensor. */
 async function readWeights(file: string): Promise<NamedTensor[]> {
@@ -102,7 +91,7 @@ function modelParam(job: Job): "finetune" | "ridge" {
 
 runStage(async (job) => {
   const model = modelParam(job);
-  const space = choiceParam(job, "space", ["raw", "standardized", "dual"] as const, "raw");
+  const space = choiceParam(job, "space", SUBMISSION_SPACES, "raw");
   const normalize = param(job, "normalize", true);
   const clip = param(job, "clip", 8);
   if (!(clip > 0)) throw new StageError(`stage ${job.stage}: params.clip must be > 0, got ${clip}`);
@@ -130,7 +119,7 @@ runStage(async (job) => {
   const xs = standardize(captions, sx, clip);
   const mappedBy = async (projector: ProjectorParams): Promise<Matrix> => {
     const predicted = await predictProjector(compute, projector, xs);
-    return space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
+    return submissionVectors(predicted, sy, space);
   };
   let mapped: Matrix;
   if (files === undefined) {

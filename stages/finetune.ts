@@ -3,7 +3,9 @@
 // Training rows, as the reference: x = clip((captions[train_idx] − x_mean)/x_std, ±clip),
 // y = clip((images[labels[train_idx]] − y_mean)/y_std, ±clip). Validation every epoch:
 // captions[val_idx] standardised (not clipped) through the model, against the whole standardised
-// (not clipped) image gallery; epoch 0 is the ridge map itself and is kept if nothing beats it.
+// (not clipped) image gallery as the reference, or with params.space (export's) the vectors export
+// would submit against the raw images, as the leaderboard scores them (validationScoring); epoch 0
+// is the ridge map itself and is kept if nothing beats it.
 // Outputs: weights.npz (format in stages/lib/projector.ts), val_queries.npy (the best epoch's
 // validation predictions, standardised image space), curve.json (one record per epoch) and
 // metrics.json (the best epoch's eight metrics, mrr_mean, best_epoch, epochs_run) and, when
@@ -31,6 +33,7 @@ import type { Gemm } from "./lib/kernels/gemm.js";
 import { multiply } from "./lib/linalg/products.js";
 import { createProjector, type Head } from "./lib/model/projector.js";
 import { compose, readChosenCandidate, readDepMatrix, readDepVector, readScaler, readTrainingData } from "./lib/protocol/stage-data.js";
+import { validationScoring } from "./lib/protocol/validation-scoring.js";
 import { standardize } from "./lib/linalg/standardize.js";
 import { SELECT_NAMES, selectValue, trainProjector, type SelectName, type TrainOptions } from "./lib/train/train-loop.js";
 
@@ -186,7 +189,7 @@ runStage(async (job) => {
 
   progress.report("standardise", 0, 1);
   const train = { x: standardize(captions, sx, clip, trainIdx), targets: standardize(images, sy, clip), labels: compose(labels, trainIdx) };
-  const val = refit ? undefined : { queries: standardize(captions, sx, undefined, valIdx), gallery: standardize(images, sy), truth: compose(labels, valIdx) };
+  const val = refit ? undefined : { queries: standardize(captions, sx, undefined, valIdx), ...validationScoring(job, images, sy), truth: compose(labels, valIdx) };
   progress.report("standardise", 1, 1);
 
   const scale = rescale ? predictionScale(compute.gemm, W, bias, train.x) : 1;

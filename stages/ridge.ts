@@ -5,24 +5,28 @@
 // ±params.clip for the fit. W = (XᵀX + αI)⁻¹XᵀY in float64, computed over the distinct training
 // images (see RidgeOptions.yRows). Validation, like the reference: captions[val_idx] standardised
 // (not clipped) and mapped through W (+ bias), against the whole standardised (not clipped) image
-// gallery; metrics.json holds the eight retrieval metrics and the map's orthogonality drift.
+// gallery, or with params.space (export's) the vectors export would submit against the raw images,
+// as the leaderboard scores them (validationScoring); metrics.json holds the eight retrieval
+// metrics and the map's orthogonality drift.
 //
 // With params.alphas (a grid relative to the mean eigenvalue of XᵀX) and optionally params.whiten
 // (gallery-whitening strengths e, `none` for none), every (alpha, e) is scored on validation by
 // params.select (mrr_batch100 | mrr_full) from one eigendecomposition, the best is kept (W = W(α)·M_e,
-// so export and finetune use it unchanged) and candidates.json records the table. params.ranks
+// so export and finetune use it unchanged) and candidates.json records the table; the grid is scored
+// in standardised space, where batch100 ranks exactly as a dual submission does. params.ranks
 // then tries reduced-rank maps at that alpha and whitening, kept only when better on validation.
 // params.head: procrustes replaces the ridge map by the orthogonal Procrustes map (U·Vᵀ of XᵀY). With
 // params.refit, the settings come from the input `selected` (such a candidates.json) and the map is
 // fitted on train + validation captions (scalers included): the submission's model uses every image.
 import { StageError, choiceParam, depPath, outPath, param, runStage, writeMetrics } from "./lib/protocol/job.js";
 import { multiply } from "./lib/linalg/products.js";
-import { allMetrics } from "./lib/eval/metrics.js";
+import { scoreValidation } from "./lib/eval/submission-space.js";
 import { writeMatrix, writeVector } from "./lib/io/npy-write.js";
 import { fitRidge, orthogonalityDrift } from "./lib/linalg/ridge.js";
 import { StageProgress } from "./lib/protocol/progress.js";
 import { rowUpdatesOf, stageCompute } from "./lib/protocol/stage-compute.js";
 import { compose, readTrainingData } from "./lib/protocol/stage-data.js";
+import { validationScoring } from "./lib/protocol/validation-scoring.js";
 import { fitScaler, standardize } from "./lib/linalg/standardize.js";
 import { procrustesMap, fittedBasis, fitRidgePath, fitWhitening, linearMap, reduceRank, shrinkage, whiten, whiteningScale } from "./lib/linalg/ridge-path.js";
 import { retrievalMetrics } from "./lib/eval/metrics.js";
@@ -180,7 +184,7 @@ runStage(async (job) => {
   for (let r = 0; r < queries.rows; r++) {
     for (let j = 0; j < queries.cols; j++) queries.data[r * queries.cols + j] = (queries.data[r * queries.cols + j] as number) + (bias[j] as number);
   }
-  const metrics = valIdx.length === 0 ? undefined : allMetrics(compute.gemm, queries, standardize(images, sy), compose(labels, valIdx));
+  const metrics = valIdx.length === 0 ? undefined : scoreValidation(compute.gemm, validationScoring(job, images, sy), queries, compose(labels, valIdx));
   progress.finish();
   const selection: Record<string, number> = chosen === undefined ? {} : { ...(refit ? { refit_captions: trainIdx.length } : {}), selected_alpha: chosen.alpha, selected_whiten: chosen.whiten === Infinity ? 0 : chosen.whiten, selected_rank: chosenRank ?? W.cols, whitened: chosen.whiten === Infinity ? 0 : 1 };
   writeMetrics(job, { ...(metrics ?? {}), ...selection, orthogonality_drift: orthogonalityDrift(compute.gemm, W) });

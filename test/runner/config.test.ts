@@ -90,9 +90,11 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(p.stages.get("export")!.params["model"]).toBe("selected");
     expect(p.stages.get("ridge")!.outs).toContain("W.npy");
     expect(p.stages.get("finetune")!.params["loss"]).toEqual({ mse: 0, cosine: 0, infonce: 1 });
-    expect(p.params).toEqual({ seed: 42 });
+    expect(p.params).toEqual({ seed: 42, space: "dual" });
+    // One top-level space: export submits in it, and ridge and finetune validate what it submits.
+    for (const stage of ["ridge", "finetune", "export"]) expect(p.stages.get(stage)!.params["space"], stage).toBe("dual");
     expect(p.sweep).toEqual([]);
-    expect(p.stages.get("load")!.position).toEqual({ line: 15, col: 3 });
+    expect(p.stages.get("load")!.position).toEqual({ line: 18, col: 3 });
   });
 
   it("finds nothing wrong with the file in place but stage modules not written yet", async () => {

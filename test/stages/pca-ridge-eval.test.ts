@@ -98,6 +98,18 @@ describe("stages on a miniature load output", () => {
     for (const [key, value] of Object.entries(want.ridge as Record<string, number>)) expect(m[key], key).toBeCloseTo(value, 5);
   });
 
+  it("ridge with params.space scores validation on export's submitted vectors against the raw images, as numpy does", () => {
+    const inputs = { captions: load("captions"), images: load("images"), labels: load("labels"), train_idx: load("train_idx"), val_idx: load("val_idx") };
+    const spaces = want.ridge_space as Record<string, Record<string, number>>;
+    expect(Object.keys(spaces)).toEqual(["raw", "standardized", "dual"]);
+    for (const [space, metrics] of Object.entries(spaces)) {
+      const run = runStage("ridge", inputs, { alpha: 0.03, clip: 8, intercept: false, space }, ["W.npy", "bias.npy", "x_mean.npy", "x_std.npy", "y_mean.npy", "y_std.npy", "metrics.json"]);
+      expect(run.status, run.stderr).toBe(0);
+      const m = metricsOf(run);
+      for (const [key, value] of Object.entries(metrics)) expect(m[key], `${space} ${key}`).toBeCloseTo(value, 5);
+    }
+  });
+
   it("a bad param fails with exit 1 and a one-line message naming it", () => {
     const run = runStage("pca", { images: load("images"), labels: load("labels"), train_idx: load("train_idx") }, { components: 99 }, pcaOuts);
     expect(run.status).toBe(1);

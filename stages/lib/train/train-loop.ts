@@ -2,7 +2,8 @@
 import type { Matrix } from "../core/matrix.js";
 import { Prng } from "../core/prng.js";
 import { err, ok, type Result } from "../core/result.js";
-import { allMetrics, type AllMetrics } from "../eval/metrics.js";
+import type { AllMetrics } from "../eval/metrics.js";
+import { scoreValidation, type Scoring } from "../eval/submission-space.js";
 import type { Compute } from "../kernels/compute.js";
 import { trainStepFlops, type NamedTensor, type ProjectorParams } from "../model/projector.js";
 import { lossFlops, type LossOptions } from "./loss-options.js";
@@ -40,12 +41,10 @@ export interface TrainSet {
   readonly labels: Int32Array;
 }
 
-/** What every epoch is judged on. */
-export interface ValidationSet {
+/** What every epoch is judged on: the queries, and the gallery their predictions are scored against (Scoring: the standardised gallery, or the raw images and the submission's map). */
+export interface ValidationSet extends Scoring {
   /** Standardised (not clipped) validation captions. */
   readonly queries: Matrix;
-  /** Standardised (not clipped) full image gallery. */
-  readonly gallery: Matrix;
   /** The gallery row of every query. */
   readonly truth: Int32Array;
 }
@@ -129,7 +128,7 @@ export interface TrainFailure {
 function evaluate(compute: Compute, trainer: Trainer, val: ValidationSet): { metrics: AllMetrics; predictions: Matrix; seconds: number } {
   const t0 = performance.now();
   const predictions = trainer.predict(val.queries);
-  const metrics = allMetrics(compute.gemm, predictions, val.gallery, val.truth);
+  const metrics = scoreValidation(compute.gemm, val, predictions, val.truth);
   return { metrics, predictions, seconds: (performance.now() - t0) / 1000 };
 }
 
