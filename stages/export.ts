@@ -77,16 +77,16 @@ function ensembleFiles(job: Job): string[] | undefined {
 
 /**
  * params.model: finetune | ridge, or selected: the one the input `head` (a select's selected.json
- * over candidates named ridge and finetune) chose on validation.
+ * over candidates named ridge and finetune, or finetune's variants such as finetune[lr=0.0005])
+ * chose on validation.
  */
 function modelParam(job: Job): "finetune" | "ridge" {
   const model = choiceParam(job, "model", ["finetune", "ridge", "selected"] as const, "finetune");
   if (model !== "selected") return model;
   const picked = readChosenCandidate(job, "head");
-  if (picked !== "ridge" && picked !== "finetune") {
-    throw new StageError(`stage ${job.stage}: ${depPath(job, "head")} chose ${JSON.stringify(picked)}, expected "ridge" or "finetune" (name the select's inputs so)`);
-  }
-  return picked;
+  if (picked === "ridge") return "ridge";
+  if (picked === "finetune" || picked.startsWith("finetune[")) return "finetune";
+  throw new StageError(`stage ${job.stage}: ${depPath(job, "head")} chose ${JSON.stringify(picked)}, expected "ridge", "finetune" or a variant finetune[…] (name the select's inputs so)`);
 }
 
 runStage(async (job) => {

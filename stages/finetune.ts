@@ -12,15 +12,16 @@
 // declared, settings.json (what decided the run, and best_epoch: what a refit repeats).
 // The ridge map is first scaled by a power of two so its training predictions have RMS ≈ 1 (see
 // predictionScale; params.rescale: false keeps it as it is); metrics say prediction_scale.
-// With params.refit the settings come from the input `settings` and the projector trains on train +
-// validation captions for the kept epoch count (0 when the input `chosen`, a select's choice, is
-// not params.candidate), from the refitted ridge; there is nothing to validate, the last epoch is kept.
+// With params.refit the settings come from the input `settings` (or the chosen member of a fan-in of
+// them) and the projector trains on train + validation captions for the kept epoch count (0 when the
+// input `chosen`, a select's choice, chose another candidate), from the refitted ridge; there is
+// nothing to validate, the last epoch is kept.
 // Training runs on the native kernels where npm install built them, on params.threads threads
 // (default every core, DAG_THREADS caps it) with the same result for any count; else on tfjs
 // (params.backend) with tfjs's gradients. Meta backend and kernels say which; product_threads how many.
 import { readFileSync, writeFileSync } from "node:fs";
 import { threadCount } from "./lib/kernels/compute.js";
-import { StageError, choiceParam, depPath, hasDep, outPath, param, reportMeta, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
+import { StageError, choiceParam, depList, depPath, hasDep, outPath, param, reportMeta, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
 import type { InfoNceDirection, LossWeights } from "./lib/train/loss-options.js";
@@ -138,18 +139,27 @@ function settingsFromParams(job: Job): Settings {
 /**
  * A refit's settings: those of the run in the input `settings` (a finetune's settings.json), for
  * the epoch count it kept on validation, or none at all (the ridge it starts from) when the input
- * `chosen` (a select's selected.json) did not choose params.candidate (default finetune).
+ * `chosen` (a select's selected.json) did not choose params.candidate (default finetune). With
+ * `settings` a fan-in (STAGE[*]:settings.json, e.g. a grid of finetune copies), the member the
+ * select chose is refitted; when it chose none of them, nothing is trained.
  */
 function refitSettings(job: Job): { settings: Settings; epochs: number; chosen: boolean } {
-  const file = depPath(job, "settings");
+  const picked = hasDep(job, "chosen") ? readChosenCandidate(job, "chosen") : undefined;
+  let file: string;
+  let chosen: boolean;
+  if (job.fanIn?.["settings"] !== undefined) {
+    const members = depList(job, "settings");
+    const member = members.find((m) => m.stage === picked);
+    if (picked === undefined) throw new StageError(`stage ${job.stage}: a fan-in of settings needs the input \`chosen\` (a select's selected.json) to say which to refit`);
+    file = (member ?? (members[0] as (typeof members)[number])).path;
+    chosen = member !== undefined;
+  } else {
+    file = depPath(job, "settings");
+    chosen = picked === undefined || picked === param(job, "candidate", "finetune");
+  }
   const saved = JSON.parse(readFileSync(file, "utf8")) as Partial<Settings> & { best_epoch?: unknown };
   if (saved.options === undefined || saved.head === undefined || typeof saved.best_epoch !== "number") {
     throw new StageError(`stage ${job.stage}: ${file} is not a finetune's settings.json (it has: ${Object.keys(saved).join(", ")})`);
-  }
-  const candidate = param(job, "candidate", "finetune");
-  let chosen = true;
-  if (hasDep(job, "chosen")) {
-    chosen = readChosenCandidate(job, "chosen") === candidate;
   }
   return { settings: saved as Settings, epochs: chosen ? saved.best_epoch : 0, chosen };
 }

@@ -29,11 +29,12 @@ interface StageRun {
 }
 
 /** Runs stages/MODULE.ts as the runner would: a job.json, DAG_JOB, cwd at the project root. */
-async function runStage(root: string, name: string, params: Record<string, unknown>, deps: Record<string, string>, outs: string[], seed = 42): Promise<StageRun> {
+async function runStage(root: string, name: string, params: Record<string, unknown>, deps: Record<string, string>, outs: string[], seed = 42, fanIn?: Record<string, { stage: string; path: string }[]>): Promise<StageRun> {
   const outDir = path.join(root, name);
   mkdirSync(outDir, { recursive: true });
   const out = Object.fromEntries(outs.map((o) => [o, path.join(outDir, o)]));
-  const job = { stage: name.replace(/-\d+$/, ""), params, deps, outDir, outs: out, seed };
+  const members = fanIn === undefined ? undefined : Object.fromEntries(Object.entries(fanIn).map(([k, list]) => [k, list.map((m) => ({ ...m, variant: {}, params: {} }))]));
+  const job = { stage: name.replace(/-\d+$/, ""), params, deps, outDir, outs: out, seed, ...(members === undefined ? {} : { fanIn: members }) };
   const jobFile = path.join(root, `${name}.job.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   const module = `stages/${job.stage}.ts`;
@@ -187,6 +188,29 @@ describe("finetune and export stages", () => {
     expect(tensors.find((t) => t.name === "res/1/fc2/weight")!.data.every((v) => v === 0)).toBe(true);
   });
 
+  it("refits the member of a fan-in of settings that the select chose, and nothing when it chose none of them", async () => {
+    const best = readJson(first.out["metrics.json"]!).best_epoch as number;
+    // A second copy's settings.json: another learning rate, one kept epoch.
+    const other = path.join(root, "settings-other.json");
+    const saved = readJson(first.out["settings.json"]!);
+    writeFileSync(other, JSON.stringify({ ...saved, options: { ...saved.options, lr: 0.001 }, best_epoch: best === 1 ? 2 : 1 }));
+    const members = { settings: [{ stage: "finetune[lr=0.003]", path: first.out["settings.json"]! }, { stage: "finetune[lr=0.001]", path: other }] };
+    const chosen = (stage: string): string => {
+      const file = path.join(root, `chosen-fan-${stage}.json`);
+      writeFileSync(file, JSON.stringify({ chosen: [{ stage }] }));
+      return file;
+    };
+    const [a, b, none] = await Promise.all(["finetune[lr=0.003]", "finetune[lr=0.001]", "ridge"].map((stage, i) =>
+      runStage(root, `finetune-${20 + i}`, { refit: true }, { ...finetuneDeps(), chosen: chosen(stage) }, REFIT_OUTS, 42, members)));
+    expect(a!.exitCode, a!.stderr).toBe(0);
+    expect(readJson(a!.out["metrics.json"]!)).toMatchObject({ trained: 1, epochs_run: best });
+    expect(b!.exitCode, b!.stderr).toBe(0);
+    expect(readJson(b!.out["metrics.json"]!)).toMatchObject({ trained: 1, epochs_run: best === 1 ? 2 : 1 });
+    expect(readJson(b!.out["curve.json"]!).at(-1).lr).not.toBe(readJson(a!.out["curve.json"]!).at(-1).lr);
+    expect(none!.exitCode, none!.stderr).toBe(0);
+    expect(readJson(none!.out["metrics.json"]!)).toMatchObject({ trained: 0, epochs_run: 0 });
+  });
+
   it("writes weights that reproduce the saved validation predictions", async () => {
     const made = projectorFromTensors(await readWeights(first.out["weights.npz"]!));
     if (!made.ok) throw new Error(made.error.message);
@@ -257,25 +281,29 @@ describe("finetune and export stages", () => {
     expect(maxAbsDiff(dualRow, got.map((v, j) => v / (yStd[j] as number)))).toBeLessThan(1e-5);
   });
 
-  it("model: selected exports the head the input `head` chose, and names a chosen it cannot export", async () => {
+  it("model: selected exports the head the input `head` chose (finetune's copies too), and names a chosen it cannot export", async () => {
     const head = (stage: string): string => {
       const file = path.join(root, `head-${stage}.json`);
       writeFileSync(file, JSON.stringify({ chosen: [{ stage }] }));
       return file;
     };
-    const [ridgeRun, finetuneRun, byName, bad] = await Promise.all([
+    const [ridgeRun, finetuneRun, byName, variant, bad] = await Promise.all([
       runStage(root, "export-5", { model: "selected", space: "dual" }, { ...exportDeps(), head: head("ridge") }, ["submission.csv", "metrics.json"]),
       runStage(root, "export-6", { model: "selected", space: "dual" }, { ...exportDeps(), head: head("finetune") }, ["submission.csv", "metrics.json"]),
       runStage(root, "export-7", { model: "ridge", space: "dual" }, exportDeps(), ["submission.csv", "metrics.json"]),
-      runStage(root, "export-8", { model: "selected" }, { ...exportDeps(), head: head("finetune[seed=2]") }, ["submission.csv", "metrics.json"]),
+      runStage(root, "export-8", { model: "selected", space: "dual" }, { ...exportDeps(), head: head("finetune[lr=0.001]") }, ["submission.csv", "metrics.json"]),
+      runStage(root, "export-9", { model: "selected" }, { ...exportDeps(), head: head("pca") }, ["submission.csv", "metrics.json"]),
     ]);
     expect(ridgeRun.exitCode, ridgeRun.stderr).toBe(0);
     expect(readFileSync(ridgeRun.out["submission.csv"]!).equals(readFileSync(byName.out["submission.csv"]!))).toBe(true);
     expect(readJson(ridgeRun.out["metrics.json"]!).finetuned).toBe(0);
     expect(finetuneRun.exitCode, finetuneRun.stderr).toBe(0);
     expect(readJson(finetuneRun.out["metrics.json"]!).finetuned).toBe(1);
+    // A copy of finetune (a foreach variant) is the fine-tuned head, refitted into the same weights input.
+    expect(variant.exitCode, variant.stderr).toBe(0);
+    expect(readFileSync(variant.out["submission.csv"]!).equals(readFileSync(finetuneRun.out["submission.csv"]!))).toBe(true);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr.trim().split("\n").at(-1)).toMatch(/^error: stage export: .*head-finetune\[seed=2\]\.json chose "finetune\[seed=2\]", expected "ridge" or "finetune"/);
+    expect(bad.stderr.trim().split("\n").at(-1)).toMatch(/^error: stage export: .*head-pca\.json chose "pca", expected "ridge", "finetune" or a variant finetune\[…\]/);
   });
 
   it("fails with both counts when test ids and test captions disagree", async () => {
