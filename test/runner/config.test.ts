@@ -93,7 +93,8 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     expect(p.params).toEqual({ seed: 42, space: "dual" });
     // One top-level space: export submits in it, and ridge and finetune validate what it submits.
     for (const stage of ["ridge", "finetune", "export"]) expect(p.stages.get(stage)!.params["space"], stage).toBe("dual");
-    expect(p.sweep).toEqual([]);
+    // finetune's learning rate as foreach copies, among which (and ridge) `head` chooses.
+    expect(p.sweep).toMatchObject([{ id: "finetune.lr", stage: "finetune", foreach: true, values: [0.0001, 0.0002, 0.0005] }]);
     expect(p.stages.get("load")!.position).toEqual({ line: 18, col: 3 });
   });
 
