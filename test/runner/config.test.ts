@@ -94,7 +94,7 @@ describe("loadPipeline on the default pipeline.yaml", () => {
     // One top-level space: export submits in it, and ridge and finetune validate what it submits.
     for (const stage of ["ridge", "finetune", "export"]) expect(p.stages.get(stage)!.params["space"], stage).toBe("dual");
     // finetune's learning rate as foreach copies, among which (and ridge) `head` chooses.
-    expect(p.sweep).toMatchObject([{ id: "finetune.lr", stage: "finetune", foreach: true, values: [0.0001, 0.0002, 0.0005] }]);
+    expect(p.sweep).toMatchObject([{ id: "finetune.lr", stage: "finetune", foreach: true, values: [0.0001, 0.0002] }]);
     expect(p.stages.get("load")!.position).toEqual({ line: 18, col: 3 });
   });
 
