@@ -4,7 +4,8 @@
 // `ridge: ridge:metrics.json`) as pipeline.yaml lists them, then each member of the fan-in
 // `candidates: STAGE[*]:metrics.json` in variant order. params.metric names the metric (e.g.
 // mrr_batch100), or a list of metrics whose mean is compared; params.goal max | min, params.top
-// how many to keep. Ties keep the earlier candidate, so list the simplest first. selected.json
+// how many to keep. Ties keep the earlier candidate, so list the simplest first; with params.margin a
+// later candidate replaces the one kept so far only when it is better by more than that. selected.json
 // records the metric, the chosen (names, swept values, params, value, their whole metrics), the
 // table of every candidate and a sentence saying why; metrics.json holds the chosen value, the
 // candidate count and each candidate's value under `<candidate> <metric>`.
@@ -47,6 +48,8 @@ runStage((job) => {
   const goal = choiceParam(job, "goal", ["max", "min"] as const, "max");
   const top = param(job, "top", 1);
   if (!(Number.isInteger(top) && top >= 1)) throw new StageError(`stage ${job.stage}: params.top must be an integer ≥ 1, got ${top}`);
+  const margin = param(job, "margin", 0);
+  if (!(margin >= 0)) throw new StageError(`stage ${job.stage}: params.margin must be a number ≥ 0, got ${margin}`);
   const members = sources(job);
   reportProgress(0, members.length, "read");
   const table = members.map((member) => {
@@ -64,16 +67,24 @@ runStage((job) => {
     return { stage: member.stage, variant: member.variant, params: member.params, value: sum / metrics.length, ...(metrics.length > 1 ? { parts } : {}), metrics: all };
   });
   const better = (a: number, b: number): number => (goal === "max" ? b - a : a - b);
-  const order = table.map((_, i) => i).sort((a, b) => better((table[a] as { value: number }).value, (table[b] as { value: number }).value) || a - b);
+  // The first pick: in listed order, a candidate replaces the one kept so far only when it is better by more than the margin.
+  let firstIndex = 0;
+  table.forEach((row, i) => {
+    if (better((table[firstIndex] as (typeof table)[number]).value, row.value) > margin) firstIndex = i;
+  });
+  const rest = table.map((_, i) => i).filter((i) => i !== firstIndex).sort((a, b) => better((table[a] as { value: number }).value, (table[b] as { value: number }).value) || a - b);
+  const order = [firstIndex, ...rest];
   const chosen = order.slice(0, top).map((i) => table[i] as (typeof table)[number]);
   const first = chosen[0] as (typeof table)[number];
-  const ties = table.filter((row) => row !== first && row.value === first.value && table.indexOf(row) > table.indexOf(first)).map((row) => row.stage);
+  // Listed after the first and within the margin of it (equal, with no margin): kept out as the less simple.
+  const ties = table.filter((row, i) => i > firstIndex && Math.abs(better(first.value, row.value)) <= margin).map((row) => row.stage);
   const runnerUp = table[order[1] ?? -1];
+  const within = margin > 0 ? `within the margin ${margin} of` : "ties";
   const why =
     table.length === 1
       ? `${first.stage} is the only candidate`
       : ties.length > 0
-        ? `${first.stage} ties ${ties.join(", ")} on ${metric} (${first.value}) and is listed first (the simpler)`
+        ? `${first.stage} ${within} ${ties.join(", ")} on ${metric} (${first.value}) and is listed first (the simpler)`
         : `${first.stage} has the ${goal === "max" ? "highest" : "lowest"} ${metric}: ${first.value} against ${runnerUp?.value} (${runnerUp?.stage})`;
   writeFileSync(outPath(job, "selected.json"), JSON.stringify({ metric, goal, why, chosen, candidates: table.map(({ metrics: _, ...row }) => row) }, null, 1) + "\n");
   const out: Record<string, number> = { [`selected_${key}`]: first.value, candidates: table.length, chosen: chosen.length };

@@ -79,6 +79,24 @@ describe("select", () => {
     expect(picked.why).toMatch(/^finetune\[seed=1\] has the highest mean\(mrr_batch100, mrr_full\): 0\.74\d* against 0\.73\d* \(finetune\)$/);
   });
 
+  it("with a margin, a later candidate is chosen first only when it is better by more than the margin", () => {
+    const ridge = { mrr_batch100: 0.9, mrr_full: 0.5 };
+    // finetune[seed=1] is better by 5e-9 (rounding), finetune[seed=2] by 0.002.
+    const near = runSelect([{ mrr_batch100: 0.9, mrr_full: 0.50000001 }], { metric: ["mrr_batch100", "mrr_full"], margin: 0.0001 }, { ridge });
+    expect(near.stderr).toBe("");
+    expect(near.status).toBe(0);
+    const kept = JSON.parse(readFileSync(path.join(near.outDir, "selected.json"), "utf8")) as { why: string; chosen: { stage: string }[] };
+    expect(kept.chosen.map((c) => c.stage)).toEqual(["ridge"]);
+    expect(kept.why).toBe("ridge within the margin 0.0001 of finetune[seed=1] on mean(mrr_batch100, mrr_full) (0.7) and is listed first (the simpler)");
+    const far = runSelect([{ mrr_batch100: 0.9, mrr_full: 0.50000001 }, { mrr_batch100: 0.9, mrr_full: 0.504 }], { metric: ["mrr_batch100", "mrr_full"], margin: 0.0001, top: 2 }, { ridge });
+    expect(far.status).toBe(0);
+    const picked = JSON.parse(readFileSync(path.join(far.outDir, "selected.json"), "utf8")) as { chosen: { stage: string }[] };
+    expect(picked.chosen.map((c) => c.stage)).toEqual(["finetune[seed=2]", "finetune[seed=1]"]);
+    const bad = runSelect([{ mrr_batch100: 0.5 }], { margin: -1 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe("error: stage select: params.margin must be a number ≥ 0, got -1");
+  });
+
   it("a metric that is neither a name nor a list of names is one clear error line", () => {
     const run = runSelect([{ mrr_batch100: 0.5 }], { metric: [] });
     expect(run.status).toBe(1);
