@@ -148,9 +148,10 @@ function refitSettings(job: Job): { settings: Settings; epochs: number; chosen: 
   let file: string;
   let chosen: boolean;
   if (job.fanIn?.["settings"] !== undefined) {
+    if (picked === undefined) throw new StageError(`stage ${job.stage}: a fan-in of settings needs the input \`chosen\` (a select's selected.json) to say which to refit`);
     const members = depList(job, "settings");
     const member = members.find((m) => m.stage === picked);
-    if (picked === undefined) throw new StageError(`stage ${job.stage}: a fan-in of settings needs the input \`chosen\` (a select's selected.json) to say which to refit`);
+    // When the select chose another head (ridge), any member's settings serve: nothing is trained.
     file = (member ?? (members[0] as (typeof members)[number])).path;
     chosen = member !== undefined;
   } else {
