@@ -77,7 +77,7 @@ function ensembleFiles(job: Job): string[] | undefined {
 
 /**
  * params.model: finetune | ridge, or selected: the one the input `head` (a select's selected.json
- * over candidates named ridge and finetune, or finetune's variants such as finetune[lr=0.0005])
+ * over candidates named ridge and finetune, or finetune's variants such as finetune[lr=0.0002])
  * chose on validation.
  */
 function modelParam(job: Job): "finetune" | "ridge" {
