@@ -22,6 +22,17 @@ stages:
 `;
 
 describe("fan-in over variants", () => {
+  it("a foreach of two lines makes a copy per combination, named by both, and the fan-in gets them all", async () => {
+    const yaml = SEEDS("1, 2").replace("      seed: [1, 2]\n", "      seed: [1, 2]\n      text: [A, B]\n");
+    const dir = makeProject({ "pipeline.yaml": yaml });
+    const run = await dag(dir, "run");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(runsLog(dir).sort()).toEqual(["a", "a", "a", "a", "pick"]);
+    for (const name of ["a[seed=1,text=A]", "a[seed=1,text=B]", "a[seed=2,text=A]", "a[seed=2,text=B]"]) expect(run.stdout).toContain(name);
+    expect(read(dir, "artifacts/pick/out.txt")).toBe('P(all=[a[seed=1,text=A]{"seed":1,"text":"A"}:A();a[seed=1,text=B]{"seed":1,"text":"B"}:B();a[seed=2,text=A]{"seed":2,"text":"A"}:A();a[seed=2,text=B]{"seed":2,"text":"B"}:B()])');
+  });
+
   it("foreach makes one copy per value; the fan-in stage gets every member with its variant; adding one re-runs only it and the fan-in", async () => {
     const dir = makeProject({ "pipeline.yaml": SEEDS("1, 2, 3") });
     const first = await dag(dir, "run");
