@@ -122,7 +122,10 @@ runStage(async (job) => {
     if (white !== undefined && !white.ok) throw new StageError(`stage ${job.stage}: ${white.error.message}`);
     progress.report("eigenbasis", 1, 1);
     const basis = white?.ok === true ? white.value : undefined;
+    // The validation queries, gallery and targets, standardised once for every candidate of the grid and the rank table.
     const xv = refit ? undefined : standardize(captions, sx, undefined, valIdx);
+    const gv = refit ? undefined : standardize(images, sy);
+    const truth = compose(labels, valIdx);
     const procrustes = head === "procrustes" ? procrustesMap(compute.gemm, path.value, lapack) : undefined;
     if (procrustes !== undefined && !procrustes.ok) throw new StageError(`stage ${job.stage}: ${procrustes.error.message}`);
     const procrustesAt = (e: number): Matrix64 => {
@@ -135,10 +138,10 @@ runStage(async (job) => {
         ? grid.whiten.map((e) => {
             const w = procrustesAt(e);
             const q = multiply(compute.gemm, xv as Matrix, { rows: w.rows, cols: w.cols, data: Float32Array.from(w.data) });
-            const m = retrievalMetrics(compute.gemm, q, standardize(images, sy), compose(labels, valIdx), select === "mrr_full" ? "full" : "batch100");
+            const m = retrievalMetrics(compute.gemm, q, gv as Matrix, truth, select === "mrr_full" ? "full" : "batch100");
             return { alpha: 0, whiten: e, mrr: m.mrr, r1: m.r1 };
           })
-        : scoreGrid(compute.gemm, path.value, basis, standardize(captions, sx, undefined, valIdx), standardize(images, sy), compose(labels, valIdx), grid, select === "mrr_full" ? "full" : "batch100", (done, total) => progress.report("grid", done, total));
+        : scoreGrid(compute.gemm, path.value, basis, xv as Matrix, gv as Matrix, truth, grid, select === "mrr_full" ? "full" : "batch100", (done, total) => progress.report("grid", done, total));
     chosen = bestCandidate(candidates) as GridCandidate;
     const s = shrinkage(path.value, chosen.alpha * path.value.gram.mean);
     const whitening = basis === undefined || chosen.whiten === Infinity ? undefined : { basis, scale: whiteningScale(basis, chosen.whiten) };
@@ -158,8 +161,8 @@ runStage(async (job) => {
           best = { rank, mrr: Number.NaN, W: Wr };
           continue;
         }
-        const q = multiply(compute.gemm, standardize(captions, sx, undefined, valIdx), { rows: Wr.rows, cols: Wr.cols, data: Float32Array.from(Wr.data) });
-        const mrr = retrievalMetrics(compute.gemm, q, standardize(images, sy), compose(labels, valIdx), select === "mrr_full" ? "full" : "batch100").mrr;
+        const q = multiply(compute.gemm, xv as Matrix, { rows: Wr.rows, cols: Wr.cols, data: Float32Array.from(Wr.data) });
+        const mrr = retrievalMetrics(compute.gemm, q, gv as Matrix, truth, select === "mrr_full" ? "full" : "batch100").mrr;
         rankTable.push({ rank, mrr });
         if (mrr > best.mrr) best = { rank, mrr, W: Wr };
       }
