@@ -10,7 +10,7 @@
 // ranking of a query changes with the query's length.
 import type { Matrix } from "../core/matrix.js";
 import type { Gemm } from "../kernels/gemm.js";
-import { unstandardize, type Scaler } from "../linalg/standardize.js";
+import { standardize, unstandardize, type Scaler } from "../linalg/standardize.js";
 import { allMetrics, type AllMetrics } from "./metrics.js";
 
 /** What export submits for a prediction (params.space). */
@@ -18,18 +18,10 @@ export const SUBMISSION_SPACES = ["raw", "standardized", "dual"] as const;
 
 export type SubmissionSpace = (typeof SUBMISSION_SPACES)[number];
 
-/** Each column j of m divided by d[j], as a new matrix. */
-function divideColumns(m: Matrix, d: Float64Array): Matrix {
-  const out = new Float32Array(m.data.length);
-  for (let r = 0; r < m.rows; r++) {
-    for (let j = 0; j < m.cols; j++) out[r * m.cols + j] = (m.data[r * m.cols + j] as number) / (d[j] as number);
-  }
-  return { rows: m.rows, cols: m.cols, data: out };
-}
-
 /** The submitted vectors (before any L2 normalisation) for predictions in standardised image space. */
 export function submissionVectors(predicted: Matrix, sy: Scaler, space: SubmissionSpace): Matrix {
-  return space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? divideColumns(predicted, sy.std) : predicted;
+  // dual: y / y_std, standardize's (y − 0) / y_std.
+  return space === "raw" ? unstandardize(predicted, sy) : space === "dual" ? standardize(predicted, { mean: new Float64Array(sy.std.length), std: sy.std }) : predicted;
 }
 
 /** A validation gallery and the map from predictions (standardised image space) to what is scored against it. */
