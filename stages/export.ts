@@ -14,7 +14,6 @@
 // copies), optionally narrowed to the variants a select stage chose (input `selected`), each
 // member's mapped predictions are L2-normalised and averaged; metrics.json then says
 // `ensemble_members`. The members share the scalers (x_mean… of the ridge they start from).
-import { readFileSync } from "node:fs";
 import { StageError, choiceParam, depList, depPath, hasDep, outPath, param, runStage, writeMetrics, type Job } from "./lib/protocol/job.js";
 import { StageProgress } from "./lib/protocol/progress.js";
 import { stageCompute } from "./lib/protocol/stage-compute.js";
@@ -25,7 +24,7 @@ import { readArray, withNpz } from "./lib/io/npz-archive.js";
 import { predictProjector } from "./lib/model/predictor.js";
 import { createProjector, projectorFromTensors, type NamedTensor, type ProjectorParams } from "./lib/model/projector.js";
 import { ok } from "./lib/core/result.js";
-import { npyShape, readChosenCandidate, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
+import { npyShape, readChosenCandidate, readChosenCandidates, readDepMatrix, readDepVector, readIndex, readScaler, requireFinite } from "./lib/protocol/stage-data.js";
 import { standardize } from "./lib/linalg/standardize.js";
 import { SUBMISSION_SPACES, submissionVectors } from "./lib/eval/submission-space.js";
 import { writeSubmissionCsv } from "./lib/io/submission-csv.js";
@@ -68,8 +67,7 @@ function ensembleFiles(job: Job): string[] | undefined {
   if (job.fanIn?.["models"] === undefined) return undefined;
   const members = depList(job, "models");
   if (!hasDep(job, "selected")) return members.map((m) => m.path);
-  const chosen = (JSON.parse(readFileSync(depPath(job, "selected"), "utf8")) as { chosen?: { stage?: unknown }[] }).chosen ?? [];
-  const names = new Set(chosen.map((c) => c.stage));
+  const names = new Set(readChosenCandidates(job, "selected"));
   const kept = members.filter((m) => names.has(m.stage));
   if (kept.length === 0) throw new StageError(`stage ${job.stage}: ${depPath(job, "selected")} chose none of the models (${members.map((m) => m.stage).join(", ")})`);
   return kept.map((m) => m.path);

@@ -259,6 +259,37 @@ describe("finetune and export stages", () => {
     expect(metrics.test_mrr_full).toBeGreaterThan(0.2);
   });
 
+  it("averages the L2-normalised predictions of an ensemble's members, those the select chose, and names a choice among none of them", async () => {
+    const selected = (stages: string[]): string => {
+      const file = path.join(root, `selected-${stages.join("+")}.json`);
+      writeFileSync(file, JSON.stringify({ chosen: stages.map((stage) => ({ stage })) }));
+      return file;
+    };
+    const models = { models: [{ stage: "finetune[seed=1]", path: first.out["weights.npz"]! }, { stage: "finetune[seed=2]", path: first.out["weights.npz"]! }] };
+    const params = { model: "finetune", space: "raw", normalize: true, clip: 8 };
+    const outs = ["submission.csv", "metrics.json"];
+    const [both, one, none] = await Promise.all([
+      runStage(root, "export-10", params, { ...exportDeps(), selected: selected(["finetune[seed=2]", "finetune[seed=1]"]) }, outs, 42, models),
+      runStage(root, "export-11", params, { ...exportDeps(), selected: selected(["finetune[seed=2]"]) }, outs, 42, models),
+      runStage(root, "export-12", params, { ...exportDeps(), selected: selected(["finetune[seed=9]"]) }, outs, 42, models),
+    ]);
+    expect(both.exitCode, both.stderr).toBe(0);
+    expect(readJson(both.out["metrics.json"]!).ensemble_members).toBe(2);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(readJson(one.out["metrics.json"]!).ensemble_members).toBe(1);
+    // Two copies of one model average to that model's own unit predictions.
+    const made = projectorFromTensors(await readWeights(first.out["weights.npz"]!));
+    if (!made.ok) throw new Error(made.error.message);
+    const sx = scalerFrom(ridge.out["x_mean.npy"]!, ridge.out["x_std.npy"]!);
+    const sy = scalerFrom(ridge.out["y_mean.npy"]!, ridge.out["y_std.npy"]!);
+    const want = l2NormalizeRows(unstandardize(await predictProjector(compute, made.value, standardize(data.testCaptions, sx, 8)), sy));
+    const submitted = new Float32Array(TINY.test * TINY.image);
+    readFileSync(both.out["submission.csv"]!, "utf8").trimEnd().split("\n").slice(1).forEach((l, i) => submitted.set(JSON.parse(/"(\[.*\])"$/.exec(l)![1]!) as number[], i * TINY.image));
+    expect(maxAbsDiff(submitted, want.data)).toBeLessThan(1e-6);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr.trim().split("\n").at(-1)).toMatch(/^error: stage export: .*selected-finetune\[seed=9\]\.json chose none of the models \(finetune\[seed=1\], finetune\[seed=2\]\)$/);
+  });
+
   it("exports the ridge map in standardised and dual space without normalising", async () => {
     const run = await runStage(root, "export-2", { model: "ridge", space: "standardized", normalize: false, clip: 8 }, exportDeps(), ["submission.csv", "metrics.json"]);
     expect(run.exitCode, run.stderr).toBe(0);

@@ -126,10 +126,18 @@ export function readScaler(job: Job, meanName: string, stdName: string, cols: nu
   return { mean: Float64Array.from(mean), std: Float64Array.from(std, (s) => (s > 0 ? s : 1)) };
 }
 
-/** The first candidate a select stage chose: the `stage` of `chosen[0]` in the selected.json of input `name`. */
-export function readChosenCandidate(job: Job, name: string): string {
+/** The candidates a select stage chose, best first: the `stage` of every `chosen` entry in the selected.json of input `name`. */
+export function readChosenCandidates(job: Job, name: string): string[] {
   const file = depPath(job, name);
-  const picked = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { stage?: unknown }[] }).chosen?.[0]?.stage;
-  if (typeof picked !== "string") throw new StageError(`stage ${job.stage}: ${file} names no chosen candidate (expected a select's selected.json)`);
-  return picked;
+  const chosen = (JSON.parse(readFileSync(file, "utf8")) as { chosen?: { stage?: unknown }[] }).chosen ?? [];
+  const names = chosen.map((c) => c.stage);
+  if (names.length === 0 || !names.every((n): n is string => typeof n === "string")) {
+    throw new StageError(`stage ${job.stage}: ${file} names no chosen candidate (expected a select's selected.json)`);
+  }
+  return names;
+}
+
+/** The first candidate a select stage chose (readChosenCandidates' first). */
+export function readChosenCandidate(job: Job, name: string): string {
+  return readChosenCandidates(job, name)[0] as string;
 }
